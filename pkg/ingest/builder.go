@@ -1,0 +1,197 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/payops/analyze/pkg/record"
+)
+
+// rawRow is one input row as text, by canonical field, before validation.
+// Readers of every format fill it; rowBuilder turns it into batch columns.
+type rawRow struct {
+	val     [numCols]string
+	line    int64 // CSV line or Parquet row, 1-based
+	hasTime bool  // time already parsed (typed Parquet column)
+	time    int64
+	hasAmt  bool // amount already in minor units (typed Parquet column)
+	amt     int64
+}
+
+// rowBuilder validates and normalizes rows into a batch. One per worker
+// goroutine; not safe for concurrent use.
+type rowBuilder struct {
+	file *fileCtx
+	b    *record.Batch
+	tp   *timeParser
+}
+
+func newRowBuilder(fc *fileCtx) *rowBuilder {
+	return &rowBuilder{file: fc, tp: newTimeParser(fc.opts.location())}
+}
+
+// start begins a new batch.
+func (rb *rowBuilder) start(seq, capHint int) *record.Batch {
+	fc := rb.file
+	b := &record.Batch{Source: fc.path, FileIndex: fc.index, Seq: seq}
+	b.Line = make([]int64, 0, capHint)
+	b.Time = make([]int64, 0, capHint)
+	b.Amount = make([]int64, 0, capHint)
+	b.Kind = make([]record.TxnKind, 0, capHint)
+	for f := record.Field(0); f < record.NumFields; f++ {
+		if fc.present[f] && isText(f) {
+			b.Text[f] = make([]string, 0, capHint)
+		}
+	}
+	rb.b = b
+	return b
+}
+
+func isText(f record.Field) bool {
+	return f != record.TxnTime && f != record.Amount && f != record.TxnType
+}
+
+// reject records a row fault.
+// raw is the record as read (nil for Parquet, where the values are joined).
+func (rb *rowBuilder) reject(r *rawRow, column string, err error, raw []byte) {
+	e := &record.Error{Kind: record.KindRow, File: rb.file.path, Column: column, Err: err, Raw: record.MaskPANs(rb.file.display(raw, r))}
+	if rb.file.parquet {
+		e.Row = r.line
+	} else {
+		e.Line = r.line
+	}
+	rb.b.Rejects = append(rb.b.Rejects, e)
+	rb.b.Read++
+}
+
+// add validates r and appends it to the batch, or rejects it.
+func (rb *rowBuilder) add(r *rawRow, raw []byte) {
+	fc, b := rb.file, rb.b
+	v := &r.val
+
+	// Fill from the master files first, so their values are normalized and
+	// validated like the export's own.
+	if fc.opts.Terminals != nil {
+		if t, ok := fc.opts.Terminals.byID[strings.TrimSpace(v[record.TerminalID])]; ok {
+			if t.model != "" {
+				v[record.TerminalModel] = t.model
+			}
+			if t.firmware != "" {
+				v[record.TerminalFirmware] = t.firmware
+			}
+		}
+	}
+	if fc.opts.Merchants != nil {
+		if m, ok := fc.opts.Merchants.byID[strings.TrimSpace(v[record.MerchantID])]; ok {
+			if m.name != "" {
+				v[record.MerchantName] = m.name
+			}
+			if m.mcc != "" {
+				v[record.MCC] = m.mcc
+			}
+			if m.region != "" {
+				v[record.Region] = m.region
+			}
+		}
+	}
+
+	kind := record.Purchase
+	if fc.present[record.TxnType] {
+		k, ok := lookupKind(v[record.TxnType])
+		if !ok {
+			b.Miss(record.TxnType, strings.TrimSpace(v[record.TxnType]))
+			k = record.OtherKind
+		}
+		kind = k
+	}
+
+	mid := strings.TrimSpace(v[record.MerchantID])
+	if mid == "" {
+		rb.reject(r, fc.header(record.MerchantID), fmt.Errorf("empty merchant id"), raw)
+		return
+	}
+
+	ts := r.time
+	if !r.hasTime {
+		s := v[record.TxnTime]
+		if fc.present[colDate] {
+			if j, ok := joinDateTime(v[colDate], s); ok {
+				s = j
+			}
+		}
+		t, err := rb.tp.parse(s)
+		if err != nil {
+			rb.reject(r, fc.header(record.TxnTime), fmt.Errorf("%w, got %q", err, s), raw)
+			return
+		}
+		ts = t
+	}
+
+	cur := "CNY"
+	if fc.present[record.Currency] {
+		cur = record.NormalizeCurrency(strings.ToUpper(strings.TrimSpace(v[record.Currency])))
+	}
+	amt := r.amt
+	if !r.hasAmt {
+		a, err := parseAmount(v[record.Amount], record.CurrencyDigits(cur), fc.opts.AmountUnit == "fen")
+		if err != nil {
+			if err == errAmount {
+				err = fmt.Errorf("%w, got %q", err, v[record.Amount])
+			}
+			rb.reject(r, fc.header(record.Amount), err, raw)
+			return
+		}
+		amt = a
+	}
+	if amt < 0 && kind == record.Purchase {
+		rb.reject(r, fc.header(record.Amount), fmt.Errorf("%w: %s", errNegative, strings.TrimSpace(v[record.Amount])), raw)
+		return
+	}
+
+	b.Line = append(b.Line, r.line)
+	b.Time = append(b.Time, ts)
+	b.Amount = append(b.Amount, amt)
+	b.Kind = append(b.Kind, kind)
+	for f := record.Field(0); f < record.NumFields; f++ {
+		col := b.Text[f]
+		if col == nil {
+			continue
+		}
+		s := v[f]
+		switch f {
+		case record.MerchantID:
+			s = mid
+		case record.RespCode, record.RespSubcode:
+			s = normCode(s)
+		case record.Currency:
+			s = cur
+		case record.PaymentMethod:
+			if id, ok := lookupVocab(paymentMethods, s); ok {
+				s = id
+			} else if s = strings.TrimSpace(s); s != "" {
+				b.Miss(f, s)
+			}
+		case record.Channel:
+			if id, ok := lookupVocab(channels, s); ok {
+				s = id
+			} else if s = strings.TrimSpace(s); s != "" {
+				b.Miss(f, s)
+			}
+		case record.PAN:
+			s = record.MaskPANs(s)
+		default:
+			s = trimSpace(s)
+		}
+		b.Text[f] = append(col, s)
+	}
+	b.Len++
+	b.Read++
+}
+
+// trimSpace is strings.TrimSpace without the call when there is nothing to trim.
+func trimSpace(s string) string {
+	if len(s) > 0 && (s[0] <= ' ' || s[len(s)-1] <= ' ') {
+		return strings.TrimSpace(s)
+	}
+	return s
+}

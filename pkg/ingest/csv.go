@@ -1,0 +1,335 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+	"unsafe"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/transform"
+
+	"github.com/payops/analyze/pkg/record"
+)
+
+// maxRecordBytes bounds one CSV record, so an unterminated quote fails
+// the file instead of reading it all into memory.
+const maxRecordBytes = 256 << 20
+
+// chunker cuts a CSV stream into runs of whole records. It runs on the
+// file's reader goroutine and only looks for line breaks and quotes; the
+// fields are split later, in parallel, by csvPart.Decode.
+type chunker struct {
+	r       io.Reader
+	file    string
+	size    int // target chunk size
+	pending []byte
+	eof     bool
+	line    int64 // line number of pending's first byte
+	off     int64 // offset of pending's first byte in the decoded stream
+	scan    *csvScanner
+	lenient bool
+}
+
+// fill reads until pending holds at least n bytes or the input ends.
+func (c *chunker) fill(n int) error {
+	if len(c.pending) >= n || c.eof {
+		return nil
+	}
+	buf := make([]byte, len(c.pending), max(n, 2*len(c.pending))+utf8.UTFMax)
+	copy(buf, c.pending)
+	for len(buf) < n && !c.eof {
+		m, err := c.r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			c.eof = true
+		} else if err != nil {
+			c.pending = buf
+			var re *record.Error
+			if errors.As(err, &re) {
+				return err
+			}
+			return &record.Error{Kind: record.KindIO, File: c.file, Offset: c.off + int64(len(buf)), HasOffset: true, Err: fmt.Errorf("read: %v", err)}
+		}
+	}
+	c.pending = buf
+	return nil
+}
+
+// next returns the next chunk of whole records with its first line and
+// offset, or io.EOF.
+func (c *chunker) next() (data []byte, line, off int64, err error) {
+	want := c.size
+	for {
+		if err := c.fill(want); err != nil {
+			return nil, 0, 0, err
+		}
+		if len(c.pending) == 0 && c.eof {
+			return nil, 0, 0, io.EOF
+		}
+		cut := -1
+		if c.eof {
+			cut = len(c.pending)
+		} else if c.lenient {
+			cut = c.scan.lastBoundaryLenient(c.pending)
+		} else {
+			cut = lastBoundary(c.pending)
+		}
+		if cut > 0 {
+			data = c.pending[:cut:cut]
+			line, off = c.line, c.off
+			c.pending = c.pending[cut:]
+			c.line += int64(bytes.Count(data, nlByte))
+			c.off += int64(cut)
+			return data, line, off, nil
+		}
+		if len(c.pending) >= maxRecordBytes {
+			return nil, 0, 0, &record.Error{Kind: record.KindFormat, File: c.file, Line: c.line, Offset: c.off, HasOffset: true,
+				Err: fmt.Errorf("a record is longer than %d MiB: probably an unterminated quoted field", maxRecordBytes>>20)}
+		}
+		want = 2 * len(c.pending)
+	}
+}
+
+// csvSource yields the parts of one CSV file.
+type csvSource struct {
+	fc  *fileCtx
+	ch  *chunker
+	seq int
+}
+
+// openCSV sniffs the encoding, reads the header and maps it.
+func openCSV(fc *fileCtx, r io.Reader) (partSource, error) {
+	opts := fc.opts
+	ch := &chunker{r: r, file: fc.path, size: opts.chunkBytes(), line: 1,
+		scan: &csvScanner{delim: opts.delim(), lenient: true}, lenient: opts.LenientQuotes}
+	if err := ch.fill(1 << 20); err != nil {
+		return nil, err
+	}
+	if len(ch.pending) == 0 {
+		return nil, &record.Error{Kind: record.KindFormat, File: fc.path, Err: errors.New("empty file (0 bytes): expected a header row")}
+	}
+	if bytes.HasPrefix(ch.pending, []byte("\xEF\xBB\xBF")) {
+		ch.pending = ch.pending[3:]
+		ch.off = 3
+	}
+	if bytes.HasPrefix(ch.pending, []byte{0xFF, 0xFE}) || bytes.HasPrefix(ch.pending, []byte{0xFE, 0xFF}) {
+		_, err := sniffEncoding(fc.path, ch.pending, ch.eof) // names UTF-16
+		return nil, err
+	}
+	if looksBinary(ch.pending) {
+		return nil, &record.Error{Kind: record.KindFormat, File: fc.path, Err: errors.New("not a CSV or Parquet file: the content is binary")}
+	}
+	enc := opts.Encoding
+	if enc == "" || enc == EncAuto {
+		var err error
+		if enc, err = sniffEncoding(fc.path, ch.pending, ch.eof); err != nil {
+			return nil, err
+		}
+	}
+	fc.enc = enc
+	delim := opts.delim()
+	if enc != EncUTF8 && delim >= 0x40 {
+		// The delimiter can be the second byte of a GBK character, so
+		// records cannot be split on raw bytes: decode the stream first.
+		tr := transform.NewReader(io.MultiReader(bytes.NewReader(ch.pending), r), gbEncoding(enc).NewDecoder())
+		ch.r, ch.pending, ch.eof = tr, nil, false
+		if err := ch.fill(1 << 20); err != nil {
+			return nil, err
+		}
+		fc.enc, fc.transcoded = EncUTF8, true
+	}
+
+	// The header is the first non-blank record.
+	sc := &csvScanner{delim: delim, lenient: opts.LenientQuotes}
+	pos := 0
+	for {
+		if pos >= len(ch.pending) {
+			return nil, &record.Error{Kind: record.KindFormat, File: fc.path, Err: errors.New("no header row: the file holds only blank lines")}
+		}
+		next, nl, blank, serr := sc.scan(ch.pending, pos)
+		if serr != nil {
+			return nil, fc.scanFault(serr, ch.line, ch.off)
+		}
+		if next == len(ch.pending) && !ch.eof && ch.pending[next-1] != '\n' {
+			return nil, &record.Error{Kind: record.KindFormat, File: fc.path, Line: ch.line, Err: errors.New("header row longer than 1 MiB")}
+		}
+		if blank {
+			ch.line += int64(nl)
+			pos = next
+			continue
+		}
+		headers := make([]string, len(sc.fields))
+		for i, f := range sc.fields {
+			h, ok := fc.decodeText(f)
+			if !ok {
+				return nil, &record.Error{Kind: record.KindEncoding, File: fc.path, Line: ch.line, Offset: ch.off + int64(sc.starts[i]), HasOffset: true,
+					Err: fmt.Errorf("header is not valid %s text: pass --encoding", fc.enc)}
+			}
+			headers[i] = string(h)
+		}
+		m, err := MapHeader(fc.path, headers, opts.Columns, opts.requiredFields())
+		if err != nil {
+			return nil, err
+		}
+		fc.mapping = m
+		ch.line += int64(nl)
+		ch.off += int64(next)
+		ch.pending = ch.pending[next:]
+		break
+	}
+	fc.setPresent()
+	return &csvSource{fc: fc, ch: ch}, nil
+}
+
+// looksBinary reports content that is no text export: a known binary
+// magic or many control bytes.
+func looksBinary(b []byte) bool {
+	for _, m := range [][]byte{{0x89, 'P', 'N', 'G'}, {'P', 'K', 3, 4}, {0x7f, 'E', 'L', 'F'}, []byte("%PDF"), {0xFF, 0xD8, 0xFF}} {
+		if bytes.HasPrefix(b, m) {
+			return true
+		}
+	}
+	if len(b) > 4096 {
+		b = b[:4096]
+	}
+	ctl := 0
+	for _, c := range b {
+		if c < 0x09 || (c > 0x0D && c < 0x20 && c != 0x1B) {
+			ctl++
+		}
+	}
+	return ctl*10 > len(b)
+}
+
+func (s *csvSource) next() (Part, error) {
+	data, line, off, err := s.ch.next()
+	if err != nil {
+		return nil, err
+	}
+	p := &csvPart{fc: s.fc, data: data, line: line, off: off, seq: s.seq}
+	s.seq++
+	return p, nil
+}
+
+func (s *csvSource) close() error { return nil }
+
+// csvPart is a run of whole records.
+type csvPart struct {
+	fc   *fileCtx
+	data []byte
+	line int64 // line of data[0]
+	off  int64 // offset of data[0] in the decoded stream
+	seq  int
+}
+
+func (fc *fileCtx) scanFault(serr *scanError, line, off int64) error {
+	return &record.Error{Kind: record.KindFormat, File: fc.path, Line: line + int64(serr.lines),
+		Offset: off + int64(serr.off), HasOffset: true, Err: serr.err}
+}
+
+// decodeText checks or decodes one field into UTF-8. ok is false when the
+// bytes are not valid in the file's encoding.
+func (fc *fileCtx) decodeText(b []byte) ([]byte, bool) {
+	if isASCII(b) {
+		return b, true
+	}
+	if fc.enc == EncUTF8 {
+		if fc.transcoded {
+			return b, !bytes.ContainsRune(b, utf8.RuneError)
+		}
+		return b, utf8.Valid(b)
+	}
+	d, err := gbEncoding(fc.enc).NewDecoder().Bytes(b)
+	if err != nil || bytes.ContainsRune(d, utf8.RuneError) {
+		return nil, false
+	}
+	return d, true
+}
+
+// Decode splits the part's records into fields and builds one batch.
+func (p *csvPart) Decode() ([]*record.Batch, error) {
+	fc := p.fc
+	sc := &csvScanner{delim: fc.opts.delim(), lenient: fc.opts.LenientQuotes}
+	rb := newRowBuilder(fc)
+	b := rb.start(p.seq, bytes.Count(p.data, nlByte)+1)
+	var dec *encoding.Decoder
+	if fc.enc != EncUTF8 {
+		dec = gbEncoding(fc.enc).NewDecoder()
+	}
+	ncol := len(fc.mapping.Headers)
+	idx := &fc.mapping.Index
+	var row rawRow
+	data, line := p.data, p.line
+	for pos := 0; pos < len(data); {
+		next, nl, blank, serr := sc.scan(data, pos)
+		if serr != nil {
+			return nil, fc.scanFault(serr, line, p.off)
+		}
+		raw := data[pos:next]
+		row.line = line
+		line += int64(nl)
+		pos = next
+		if blank {
+			continue
+		}
+		if len(sc.fields) != ncol {
+			rb.reject(&row, "", fmt.Errorf("wrong number of fields: expected %d as in the header, got %d", ncol, len(sc.fields)), raw)
+			continue
+		}
+		ok := true
+		for f := record.Field(0); f < numCols; f++ {
+			c := idx[f]
+			if c < 0 {
+				continue
+			}
+			v := sc.fields[c]
+			if !isASCII(v) {
+				var good bool
+				if dec != nil {
+					d, err := dec.Bytes(v)
+					v, good = d, err == nil && !bytes.ContainsRune(d, utf8.RuneError)
+				} else {
+					good = utf8.Valid(v) && !(fc.transcoded && bytes.ContainsRune(v, utf8.RuneError))
+				}
+				if !good {
+					at := p.off + int64(sc.starts[c])
+					if fc.enc == EncUTF8 && !fc.transcoded {
+						at += int64(max(firstInvalidUTF8(v), 0))
+					}
+					e := &record.Error{Kind: record.KindRow, File: fc.path, Line: row.line, Column: fc.mapping.Headers[c],
+						Offset: at, HasOffset: true, Raw: record.MaskPANs(fc.display(raw, &row)),
+						Err: fmt.Errorf("bytes that are not valid %s: the file may be in another encoding (try --encoding %s)", fc.enc, otherEncoding(fc.enc))}
+					b.Rejects = append(b.Rejects, e)
+					b.Read++
+					ok = false
+					break
+				}
+			}
+			row.val[f] = bytesToString(v)
+		}
+		if ok {
+			rb.add(&row, raw)
+		}
+	}
+	return []*record.Batch{b}, nil
+}
+
+func otherEncoding(enc string) string {
+	if enc == EncUTF8 {
+		return EncGB18030
+	}
+	return EncUTF8
+}
+
+// bytesToString makes a string that shares b's memory. The chunk a part
+// decodes is never written again, so the strings stay valid as long as the
+// batch is referenced.
+func bytesToString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

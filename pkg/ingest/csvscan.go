@@ -1,0 +1,188 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+)
+
+// csvScanner splits RFC 4180 records held in memory. Fields are slices of
+// the input (a quoted field with doubled quotes is the one case that needs
+// a copy), so a worker can scan a whole chunk without allocating per field.
+//
+// Differences from encoding/csv, each on purpose: a CR LF inside a quoted
+// field is kept as it is (encoding/csv turns it into LF); a lone CR is not
+// a line break; blank lines are skipped; in lenient mode a bare quote is
+// kept literally, as encoding/csv's LazyQuotes does.
+type csvScanner struct {
+	delim   byte
+	lenient bool
+	fields  [][]byte
+	starts  []int // offset of each field in the scanned data
+}
+
+// scanError is a malformed-quoting problem at an offset of the scanned data.
+type scanError struct {
+	off   int // offset in data where the problem was seen
+	start int // offset where the record started
+	lines int // line breaks between the record start and off
+	err   error
+}
+
+var (
+	errBareQuote    = errors.New(`bare " in unquoted field (use --lenient-quotes to keep it literally)`)
+	errQuote        = errors.New(`extraneous or missing " in quoted field (use --lenient-quotes to keep it literally)`)
+	errUnterminated = errors.New(`unterminated quoted field: the closing " is missing`)
+)
+
+// scan parses one record that starts at data[pos]. It returns the offset
+// just past the record's line break and the number of line breaks it
+// consumed, including those inside quoted fields. blank is true for an
+// empty line, which holds no record.
+func (s *csvScanner) scan(data []byte, pos int) (next, nl int, blank bool, serr *scanError) {
+	s.fields = s.fields[:0]
+	s.starts = s.starts[:0]
+	rest := data[pos:]
+	end := bytes.IndexByte(rest, '\n')
+	line := rest
+	next = len(data)
+	if end >= 0 {
+		line = rest[:end]
+		next = pos + end + 1
+		nl = 1
+	}
+	if bytes.IndexByte(line, '"') < 0 {
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if len(line) == 0 {
+			return next, nl, true, nil
+		}
+		off := pos
+		for {
+			i := bytes.IndexByte(line, s.delim)
+			if i < 0 {
+				s.fields = append(s.fields, line)
+				s.starts = append(s.starts, off)
+				return next, nl, false, nil
+			}
+			s.fields = append(s.fields, line[:i])
+			s.starts = append(s.starts, off)
+			line = line[i+1:]
+			off += i + 1
+		}
+	}
+	return s.scanQuoted(data, pos)
+}
+
+// scanQuoted is the slow path for a record with at least one quote.
+func (s *csvScanner) scanQuoted(data []byte, pos int) (next, nl int, blank bool, serr *scanError) {
+	i := pos
+	for {
+		if i < len(data) && data[i] == '"' {
+			start := i
+			i++
+			seg := i
+			var out []byte
+			for {
+				j := bytes.IndexByte(data[i:], '"')
+				if j < 0 {
+					return 0, 0, false, &scanError{off: start, start: pos, lines: nl, err: errUnterminated}
+				}
+				nl += bytes.Count(data[i:i+j], nlByte)
+				i += j
+				if i+1 < len(data) && data[i+1] == '"' {
+					out = append(out, data[seg:i+1]...)
+					i += 2
+					seg = i
+					continue
+				}
+				a := i + 1
+				if a == len(data) || data[a] == s.delim || data[a] == '\n' ||
+					(data[a] == '\r' && (a+1 == len(data) || data[a+1] == '\n')) {
+					break
+				}
+				if s.lenient {
+					i++
+					continue
+				}
+				return 0, 0, false, &scanError{off: i, start: pos, lines: nl, err: errQuote}
+			}
+			field := data[seg:i]
+			if out != nil {
+				field = append(out, field...)
+			}
+			s.fields = append(s.fields, field)
+			s.starts = append(s.starts, start)
+			i++ // past the closing quote
+		} else {
+			start := i
+			for i < len(data) && data[i] != s.delim && data[i] != '\n' {
+				i++
+			}
+			field := data[start:i]
+			if i < len(data) && data[i] == '\n' && len(field) > 0 && field[len(field)-1] == '\r' {
+				field = field[:len(field)-1]
+			}
+			if !s.lenient && bytes.IndexByte(field, '"') >= 0 {
+				return 0, 0, false, &scanError{off: start + bytes.IndexByte(field, '"'), start: pos, lines: nl, err: errBareQuote}
+			}
+			s.fields = append(s.fields, field)
+			s.starts = append(s.starts, start)
+		}
+		// after a field: delimiter, line break or end of data
+		switch {
+		case i >= len(data):
+			return len(data), nl, false, nil
+		case data[i] == s.delim:
+			i++
+		case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			return i + 2, nl + 1, false, nil
+		case data[i] == '\r' && i+1 == len(data):
+			return len(data), nl, false, nil
+		case data[i] == '\n':
+			return i + 1, nl + 1, false, nil
+		}
+	}
+}
+
+var nlByte = []byte{'\n'}
+
+// lastBoundary returns the offset just past the last line break in buf that
+// ends a record, or -1. It relies on quote parity, which is exact for
+// RFC 4180 input: a line break is inside a quoted field exactly when an odd
+// number of quotes precede it since the last boundary. (Malformed quoting is
+// caught by the scanner that later parses the chunk.)
+func lastBoundary(buf []byte) int {
+	end := len(buf)
+	q := bytes.Count(buf, quoteByte)
+	for {
+		p := bytes.LastIndexByte(buf[:end], '\n')
+		if p < 0 {
+			return -1
+		}
+		q -= bytes.Count(buf[p:end], quoteByte)
+		if q%2 == 0 {
+			return p + 1
+		}
+		end = p
+	}
+}
+
+var quoteByte = []byte{'"'}
+
+// lastBoundaryLenient finds the last record boundary by scanning records in
+// order, since with bare quotes allowed quote parity says nothing.
+func (s *csvScanner) lastBoundaryLenient(buf []byte) int {
+	cut, pos := -1, 0
+	for pos < len(buf) {
+		next, _, _, serr := s.scan(buf, pos)
+		if serr != nil || next > len(buf) {
+			break
+		}
+		if next == len(buf) && buf[next-1] != '\n' {
+			break // the last record may continue in the next read
+		}
+		cut, pos = next, next
+	}
+	return cut
+}

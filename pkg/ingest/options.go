@@ -1,0 +1,95 @@
+package ingest
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // --tz must work on machines without a zoneinfo database
+
+	"github.com/payops/analyze/pkg/record"
+)
+
+// Options say how to read exports. The zero value reads comma-separated,
+// auto-detected UTF-8/GB18030 CSV with amounts in yuan, times in
+// Asia/Shanghai, strict RFC 4180 quoting.
+type Options struct {
+	Delimiter     byte                    // 0 means ','
+	Encoding      string                  // auto (""), utf-8, gb18030 or gbk
+	Columns       map[record.Field]string // --columns overrides: field → header
+	TZ            *time.Location          // nil means Asia/Shanghai
+	AmountUnit    string                  // "yuan" ("") or "fen"
+	LenientQuotes bool                    // keep bare quotes literally instead of failing the file
+	ChunkBytes    int                     // CSV bytes per part; 0 means 1 MiB
+	BatchRows     int                     // Parquet rows per batch; 0 means 8192
+	Terminals     *Master                 // terminal_id → model, firmware
+	Merchants     *Master                 // merchant_id → name, mcc, region
+}
+
+// Validate checks the options for bad values.
+func (o *Options) Validate() error {
+	switch o.Delimiter {
+	case 0, ',', '\t', '|', ';':
+	default:
+		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--delimiter %q: expected , tab | or ;", o.Delimiter)}
+	}
+	if !validEncoding(o.Encoding) {
+		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--encoding %q: expected auto, utf-8, gb18030 or gbk", o.Encoding)}
+	}
+	switch o.AmountUnit {
+	case "", "yuan", "fen":
+	default:
+		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--amount-unit %q: expected yuan or fen", o.AmountUnit)}
+	}
+	if o.ChunkBytes < 0 || o.BatchRows < 0 {
+		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("chunk and batch sizes must not be negative")}
+	}
+	return nil
+}
+
+func (o *Options) delim() byte {
+	if o.Delimiter == 0 {
+		return ','
+	}
+	return o.Delimiter
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
+
+func (o *Options) location() *time.Location {
+	if o.TZ == nil {
+		return shanghai
+	}
+	return o.TZ
+}
+
+func (o *Options) chunkBytes() int {
+	if o.ChunkBytes == 0 {
+		return 1 << 20
+	}
+	return o.ChunkBytes
+}
+
+func (o *Options) batchRows() int {
+	if o.BatchRows == 0 {
+		return 8192
+	}
+	return o.BatchRows
+}
+
+// requiredFields is Required less terminal_model when a terminal master
+// file can supply it.
+func (o *Options) requiredFields() []record.Field {
+	out := make([]record.Field, 0, len(Required))
+	for _, f := range Required {
+		if f == record.TerminalModel && o.Terminals != nil {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,305 @@
+// Package pipeline wires ingest → classify → report:
+//
+//	files ──opener──▶ readers (one per open file: read, hash, cut into parts)
+//	                      │ work: parts
+//	                      ▼
+//	                 workers ×N (decode a part into columnar batches, classify)
+//	                      │ done: batches, tagged (file, part)
+//	                      ▼
+//	                 sequencer (puts parts back in input order: counts rows,
+//	                      │      drops repeated txn_ids, streams rejects)
+//	                      │ one channel per aggregator, batches round-robin
+//	                      ▼
+//	                 aggregators ×N (per-goroutine report.Aggregator, merged at the end)
+//
+// Only the sequencer sees rows in input order, so which copy of a repeated
+// transaction counts, the order of rejects.csv and the per-file row counts
+// do not depend on the number of workers. Aggregation is commutative, so
+// the breakdowns do not either.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/payops/analyze/pkg/classify"
+	"github.com/payops/analyze/pkg/ingest"
+	"github.com/payops/analyze/pkg/record"
+	"github.com/payops/analyze/pkg/report"
+)
+
+// Options configure one run. Zero values: Workers = GOMAXPROCS, no dedup
+// disabled, file faults stop the run.
+type Options struct {
+	Inputs       []ingest.Input
+	Ingest       ingest.Options
+	Classifier   *classify.Classifier
+	Report       report.Options
+	Workers      int
+	SkipBadFiles bool // a file fault skips the file (listed in the result) instead of failing the run
+	NoDedup      bool // count repeated txn_ids every time
+	// OnReject, when set, receives every rejected row in input order.
+	OnReject func(*record.Error) error
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	if len(o.Inputs) == 0 {
+		return &record.Error{Kind: record.KindNoInput, Err: errors.New("no input given")}
+	}
+	if o.Classifier == nil {
+		return &record.Error{Kind: record.KindUsage, Err: errors.New("pipeline: no classifier")}
+	}
+	if o.Workers < 0 {
+		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--workers %d: must be at least 1", o.Workers)}
+	}
+	if err := o.Ingest.Validate(); err != nil {
+		return err
+	}
+	return o.Report.Validate()
+}
+
+// InputInfo is the provenance of one input.
+type InputInfo struct {
+	Path   string
+	Format string
+	Size   int64
+	SHA256 string
+	Rows   int64 // rows read (records after the header)
+	Err    error // set when the file was skipped
+}
+
+// Result is what a run produced.
+type Result struct {
+	Agg        *report.Aggregator
+	Inputs     []InputInfo
+	RowsRead   int64
+	Classified int64
+	Rejected   int64
+	Filtered   int64
+	Duplicates int64
+	Skipped    int // files skipped under SkipBadFiles
+	Unknown    map[string]map[string]int
+}
+
+type partMsg struct {
+	file, part int
+	batches    []*record.Batch
+	err        error
+}
+
+type fileEnd struct {
+	file   int
+	parts  int // parts sent before the end
+	info   InputInfo
+	err    error // the file fault, if any
+	opened *ingest.File
+}
+
+type work struct {
+	file, part int
+	p          ingest.Part
+}
+
+// Run reads every input and returns the merged aggregates. A file fault
+// returns an error (a *record.Error naming the file) unless SkipBadFiles.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	nw := opts.Workers
+	if nw == 0 {
+		nw = runtime.GOMAXPROCS(0)
+	}
+	nfiles := len(opts.Inputs)
+	openLimit := min(nw, nfiles)
+	perFile := 2*nw + 2 // parts of one file in flight
+
+	g, ctx := errgroup.WithContext(ctx)
+	workCh := make(chan work, nw*2)
+	doneCh := make(chan partMsg, nw*2)
+	endCh := make(chan fileEnd, nfiles)
+	fileSlots := make(chan struct{}, openLimit)
+	permits := make([]chan struct{}, nfiles)
+	for i := range permits {
+		permits[i] = make(chan struct{}, perFile)
+	}
+
+	// Opener and readers: files start in order, at most openLimit at once;
+	// a slot frees when the sequencer has finished the file, so memory is
+	// bounded by openLimit × perFile parts.
+	var readers sync.WaitGroup
+	cancels := make([]context.CancelFunc, nfiles)
+	g.Go(func() error {
+		defer func() { readers.Wait(); close(workCh) }()
+		for i, in := range opts.Inputs {
+			select {
+			case fileSlots <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			fctx, cancel := context.WithCancel(ctx)
+			cancels[i] = cancel
+			readers.Add(1)
+			go func() {
+				defer readers.Done()
+				endCh <- readFile(fctx, i, in, &opts.Ingest, workCh, permits[i])
+			}()
+		}
+		return nil
+	})
+
+	var workers sync.WaitGroup
+	for w := 0; w < nw; w++ {
+		workers.Add(1)
+		m := opts.Classifier.NewMatcher()
+		g.Go(func() error {
+			defer workers.Done()
+			for wk := range workCh {
+				bs, err := decode(wk.p, opts.Ingest)
+				if err == nil {
+					for _, b := range bs {
+						m.ClassifyBatch(b)
+					}
+				}
+				select {
+				case doneCh <- partMsg{file: wk.file, part: wk.part, batches: bs, err: err}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	go func() { workers.Wait(); close(doneCh) }()
+
+	aggs := make([]*report.Aggregator, nw)
+	aggChs := make([]chan aggMsg, nw)
+	for k := range aggs {
+		aggs[k] = report.NewAggregator(opts.Report)
+		aggChs[k] = make(chan aggMsg, 4)
+		k := k
+		g.Go(func() error {
+			runAggregator(aggs[k], aggChs[k], opts.Report)
+			return nil
+		})
+	}
+
+	res := &Result{Inputs: make([]InputInfo, nfiles), Unknown: map[string]map[string]int{}}
+	seq := &sequencer{opts: &opts, res: res, aggChs: aggChs, ids: newIDSet(), fileSlots: fileSlots, permits: permits, cancels: cancels}
+	g.Go(func() error {
+		defer func() {
+			for _, c := range aggChs {
+				close(c)
+			}
+		}()
+		return seq.run(ctx, nfiles, doneCh, endCh)
+	})
+
+	if err := g.Wait(); err != nil {
+		// Drain so no goroutine stays blocked on a full channel.
+		for range doneCh {
+		}
+		return nil, err
+	}
+	for _, c := range cancels {
+		if c != nil {
+			c()
+		}
+	}
+	for k := 1; k < nw; k++ {
+		aggs[0].Merge(aggs[k])
+	}
+	res.Agg = aggs[0]
+	return res, nil
+}
+
+// decode runs a part's decoder, turning a panic into a file fault: a bad
+// file must never take the process down.
+func decode(p ingest.Part, _ ingest.Options) (bs []*record.Batch, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &record.Error{Kind: record.KindFormat, Err: fmt.Errorf("internal error while decoding: %v", r)}
+		}
+	}()
+	return p.Decode()
+}
+
+// readFile opens one input and sends its parts to the workers in order.
+func readFile(ctx context.Context, i int, in ingest.Input, io_ *ingest.Options, workCh chan<- work, permits chan struct{}) fileEnd {
+	end := fileEnd{file: i, info: InputInfo{Path: in.Path}}
+	f, err := ingest.Open(in, i, io_)
+	if err != nil {
+		end.err = err
+		return end
+	}
+	defer f.Close()
+	end.info.Format = f.Format
+	for {
+		select {
+		case permits <- struct{}{}:
+		case <-ctx.Done():
+			end.err = ctx.Err()
+			return end
+		}
+		p, err := f.Next()
+		if err == io.EOF {
+			<-permits
+			end.info.Size, end.info.SHA256 = f.Size(), f.SHA256()
+			return end
+		}
+		if err != nil {
+			<-permits
+			end.err = err
+			return end
+		}
+		select {
+		case workCh <- work{file: i, part: end.parts, p: p}:
+			end.parts++
+		case <-ctx.Done():
+			end.err = ctx.Err()
+			return end
+		}
+	}
+}
+
+type aggMsg struct {
+	b      *record.Batch
+	file   int
+	commit int // >0: file commit-1 is complete; <0: file -commit-1 is dropped
+}
+
+// runAggregator adds batches to agg. Under SkipBadFiles batches are held in
+// a per-file aggregator until the file is known to be good.
+func runAggregator(agg *report.Aggregator, ch <-chan aggMsg, ro report.Options) {
+	var pending map[int]*report.Aggregator
+	for m := range ch {
+		switch {
+		case m.commit > 0:
+			if p := pending[m.commit-1]; p != nil {
+				agg.Merge(p)
+				delete(pending, m.commit-1)
+			}
+		case m.commit < 0:
+			delete(pending, -m.commit-1)
+		case m.file >= 0:
+			if pending == nil {
+				pending = map[int]*report.Aggregator{}
+			}
+			p := pending[m.file]
+			if p == nil {
+				p = report.NewAggregator(ro)
+				pending[m.file] = p
+			}
+			p.Add(m.b)
+		default:
+			agg.Add(m.b)
+		}
+	}
+}

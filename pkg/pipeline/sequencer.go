@@ -1,0 +1,252 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+
+	"github.com/payops/analyze/pkg/record"
+)
+
+// sequencer restores input order. It is the only goroutine that touches
+// the result counters, the dedup set and the reject stream.
+type sequencer struct {
+	opts      *Options
+	res       *Result
+	aggChs    []chan aggMsg
+	next      int // round-robin aggregator
+	ids       *idSet
+	fileSlots chan struct{}
+	permits   []chan struct{}
+	cancels   []context.CancelFunc // stop a file's reader
+
+	// per current file, only under SkipBadFiles
+	fileIDs     []uint64
+	fileRejects []*record.Error
+	fileCounts  counts
+}
+
+type counts struct {
+	read, classified, rejected, dups int64
+	unknown                          map[record.Field]map[string]int
+}
+
+func (s *sequencer) run(ctx context.Context, nfiles int, doneCh <-chan partMsg, endCh <-chan fileEnd) error {
+	type key struct{ file, part int }
+	held := map[key]partMsg{}
+	ends := map[int]fileEnd{}
+	file, part := 0, 0
+	for file < nfiles {
+		// Take what is next in order, if it has arrived.
+		if m, ok := held[key{file, part}]; ok {
+			delete(held, key{file, part})
+			<-s.permits[file]
+			if m.err != nil {
+				if err := s.fileFault(file, m.err); err != nil {
+					return err
+				}
+				file, part = s.finishFile(file, held, ends, false)
+				continue
+			}
+			if err := s.consume(ctx, file, m.batches); err != nil {
+				return err
+			}
+			part++
+			continue
+		}
+		if e, ok := ends[file]; ok && (e.parts == part || e.err != nil && e.parts <= part) {
+			s.res.Inputs[file].Path = e.info.Path
+			s.res.Inputs[file].Format = e.info.Format
+			if e.err != nil {
+				if err := s.fileFault(file, e.err); err != nil {
+					return err
+				}
+				file, part = s.finishFile(file, held, ends, false)
+				continue
+			}
+			s.res.Inputs[file].Size, s.res.Inputs[file].SHA256 = e.info.Size, e.info.SHA256
+			file, part = s.finishFile(file, held, ends, true)
+			continue
+		}
+		select {
+		case m, ok := <-doneCh:
+			if !ok {
+				doneCh = nil // only file ends can still come
+				continue
+			}
+			if m.file >= file { // parts of a file already given up are dropped
+				held[key{m.file, m.part}] = m
+			}
+		case e := <-endCh:
+			if e.file >= file {
+				ends[e.file] = e
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// fileFault either fails the run or marks the file skipped.
+func (s *sequencer) fileFault(file int, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var re *record.Error
+	if errors.As(err, &re) && re.File == "" {
+		re.File = s.opts.Inputs[file].Path
+	}
+	if !s.opts.SkipBadFiles {
+		return err
+	}
+	s.res.Inputs[file].Path = s.opts.Inputs[file].Path
+	s.res.Inputs[file].Err = err
+	s.res.Skipped++
+	return nil
+}
+
+// finishFile commits or drops the current file's staged work, stops its
+// reader, frees its slot and moves on to the next file.
+func (s *sequencer) finishFile(file int, held map[struct{ file, part int }]partMsg, ends map[int]fileEnd, ok bool) (int, int) {
+	if s.opts.SkipBadFiles {
+		for _, c := range s.aggChs {
+			if ok {
+				c <- aggMsg{commit: file + 1}
+			} else {
+				c <- aggMsg{commit: -file - 1}
+			}
+		}
+		if ok {
+			s.addCounts(file, s.fileCounts)
+			for _, r := range s.fileRejects {
+				if s.opts.OnReject != nil {
+					s.opts.OnReject(r)
+				}
+			}
+		} else {
+			for _, h := range s.fileIDs {
+				s.ids.remove(h)
+			}
+		}
+		s.fileIDs, s.fileRejects, s.fileCounts = s.fileIDs[:0], nil, counts{}
+	}
+	for k := range held {
+		if k.file == file {
+			delete(held, k)
+		}
+	}
+	delete(ends, file)
+	s.cancels[file]()
+	<-s.fileSlots
+	return file + 1, 0
+}
+
+func (s *sequencer) addCounts(file int, c counts) {
+	s.res.RowsRead += c.read
+	s.res.Classified += c.classified
+	s.res.Rejected += c.rejected
+	s.res.Duplicates += c.dups
+	s.res.Inputs[file].Rows += c.read
+	for f, m := range c.unknown {
+		name := f.String()
+		if s.res.Unknown[name] == nil {
+			s.res.Unknown[name] = map[string]int{}
+		}
+		for v, n := range m {
+			s.res.Unknown[name][v] += n
+		}
+	}
+}
+
+// consume counts, dedups and forwards one part's batches.
+func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Batch) error {
+	stage := s.opts.SkipBadFiles
+	for _, b := range batches {
+		c := counts{read: int64(b.Read), classified: int64(b.Len), rejected: int64(len(b.Rejects)), unknown: b.Misses}
+		if !s.opts.NoDedup && b.Has(record.TxnID) {
+			c.dups = s.dedup(b, stage)
+		}
+		if stage {
+			s.fileCounts.read += c.read
+			s.fileCounts.classified += c.classified
+			s.fileCounts.rejected += c.rejected
+			s.fileCounts.dups += c.dups
+			for f, m := range c.unknown {
+				if s.fileCounts.unknown == nil {
+					s.fileCounts.unknown = map[record.Field]map[string]int{}
+				}
+				if s.fileCounts.unknown[f] == nil {
+					s.fileCounts.unknown[f] = map[string]int{}
+				}
+				for v, n := range m {
+					s.fileCounts.unknown[f][v] += n
+				}
+			}
+			s.fileRejects = append(s.fileRejects, b.Rejects...)
+		} else {
+			s.addCounts(file, c)
+			if s.opts.OnReject != nil {
+				for _, r := range b.Rejects {
+					if err := s.opts.OnReject(r); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		msg := aggMsg{b: b, file: -1}
+		if stage {
+			msg.file = file
+		}
+		select {
+		case s.aggChs[s.next] <- msg:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.next = (s.next + 1) % len(s.aggChs)
+	}
+	return nil
+}
+
+// dedup marks repeated (txn_type, txn_id) pairs; the first in input order
+// counts. Empty ids are never duplicates.
+func (s *sequencer) dedup(b *record.Batch, stage bool) int64 {
+	ids := b.Text[record.TxnID]
+	var n int64
+	for i, id := range ids {
+		if id == "" {
+			continue
+		}
+		h := hashID(id, b.Kind[i])
+		if s.ids.add(h) {
+			if stage {
+				s.fileIDs = append(s.fileIDs, h)
+			}
+			continue
+		}
+		if b.Dup == nil {
+			b.Dup = make([]bool, b.Len)
+		}
+		b.Dup[i] = true
+		n++
+	}
+	return n
+}
+
+// hashID is FNV-1a over the kind and the id, finished with a 64-bit mixer
+// so the low bits index the set well. A false duplicate needs a 64-bit
+// collision: about 1 in 10^7 for a billion distinct ids.
+func hashID(id string, k record.TxnKind) uint64 {
+	h := uint64(14695981039346656037)
+	h ^= uint64(k)
+	h *= 1099511628211
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
