@@ -24,6 +24,11 @@ type rowBuilder struct {
 	file *fileCtx
 	b    *record.Batch
 	tp   *timeParser
+	// the last raw value and its normalized form, per vocabulary field:
+	// exports repeat the same few values row after row
+	lastRaw, lastNorm [record.NumFields]string
+	lastOK            [record.NumFields]bool
+	lastKind          record.TxnKind
 }
 
 func newRowBuilder(fc *fileCtx) *rowBuilder {
@@ -38,10 +43,8 @@ func (rb *rowBuilder) start(seq, capHint int) *record.Batch {
 	b.Time = make([]int64, 0, capHint)
 	b.Amount = make([]int64, 0, capHint)
 	b.Kind = make([]record.TxnKind, 0, capHint)
-	for f := record.Field(0); f < record.NumFields; f++ {
-		if fc.present[f] && isText(f) {
-			b.Text[f] = make([]string, 0, capHint)
-		}
+	for _, f := range fc.textFields {
+		b.Text[f] = make([]string, 0, capHint)
 	}
 	rb.b = b
 	return b
@@ -97,12 +100,17 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 
 	kind := record.Purchase
 	if fc.present[record.TxnType] {
-		k, ok := lookupKind(v[record.TxnType])
-		if !ok {
-			b.Miss(record.TxnType, strings.TrimSpace(v[record.TxnType]))
-			k = record.OtherKind
+		if t := v[record.TxnType]; t != rb.lastRaw[record.TxnType] || !rb.lastOK[record.TxnType] {
+			k, ok := lookupKind(t)
+			if !ok {
+				k = record.OtherKind
+			}
+			rb.lastRaw[record.TxnType], rb.lastKind, rb.lastOK[record.TxnType] = t, k, ok
 		}
-		kind = k
+		kind = rb.lastKind
+		if !rb.lastOK[record.TxnType] {
+			b.Miss(record.TxnType, strings.TrimSpace(v[record.TxnType]))
+		}
 	}
 
 	mid := strings.TrimSpace(v[record.MerchantID])
@@ -129,7 +137,10 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 
 	cur := "CNY"
 	if fc.present[record.Currency] {
-		cur = record.NormalizeCurrency(strings.ToUpper(strings.TrimSpace(v[record.Currency])))
+		if c := v[record.Currency]; c != rb.lastRaw[record.Currency] || rb.lastNorm[record.Currency] == "" {
+			rb.lastRaw[record.Currency], rb.lastNorm[record.Currency] = c, record.NormalizeCurrency(strings.ToUpper(strings.TrimSpace(c)))
+		}
+		cur = rb.lastNorm[record.Currency]
 	}
 	amt := r.amt
 	if !r.hasAmt {
@@ -152,11 +163,7 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 	b.Time = append(b.Time, ts)
 	b.Amount = append(b.Amount, amt)
 	b.Kind = append(b.Kind, kind)
-	for f := record.Field(0); f < record.NumFields; f++ {
-		col := b.Text[f]
-		if col == nil {
-			continue
-		}
+	for _, f := range fc.textFields {
 		s := v[f]
 		switch f {
 		case record.MerchantID:
@@ -165,24 +172,28 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 			s = normCode(s)
 		case record.Currency:
 			s = cur
-		case record.PaymentMethod:
-			if id, ok := lookupVocab(paymentMethods, s); ok {
-				s = id
-			} else if s = strings.TrimSpace(s); s != "" {
-				b.Miss(f, s)
+		case record.PaymentMethod, record.Channel:
+			if s != rb.lastRaw[f] || rb.lastNorm[f] == "" && s != "" {
+				voc := paymentMethods
+				if f == record.Channel {
+					voc = channels
+				}
+				id, ok := lookupVocab(voc, s)
+				if !ok {
+					id = strings.TrimSpace(s)
+				}
+				rb.lastRaw[f], rb.lastNorm[f], rb.lastOK[f] = s, id, ok
 			}
-		case record.Channel:
-			if id, ok := lookupVocab(channels, s); ok {
-				s = id
-			} else if s = strings.TrimSpace(s); s != "" {
+			s = rb.lastNorm[f]
+			if !rb.lastOK[f] && s != "" {
 				b.Miss(f, s)
 			}
 		case record.PAN:
-			s = record.MaskPANs(s)
+			s = record.MaskPAN(s)
 		default:
 			s = trimSpace(s)
 		}
-		b.Text[f] = append(col, s)
+		b.Text[f] = append(b.Text[f], s)
 	}
 	b.Len++
 	b.Read++

@@ -260,7 +260,6 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 		dec = gbEncoding(fc.enc).NewDecoder()
 	}
 	ncol := len(fc.mapping.Headers)
-	idx := &fc.mapping.Index
 	var row rawRow
 	data, line := p.data, p.line
 	for pos := 0; pos < len(data); {
@@ -275,16 +274,20 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 		if blank {
 			continue
 		}
+		row.val[record.PAN] = ""
 		if len(sc.fields) != ncol {
+			if fc.panCol >= 0 && fc.panCol < len(sc.fields) {
+				row.val[record.PAN] = bytesToString(sc.fields[fc.panCol])
+			}
 			rb.reject(&row, "", fmt.Errorf("wrong number of fields: expected %d as in the header, got %d", ncol, len(sc.fields)), raw)
 			continue
 		}
+		if fc.panCol >= 0 {
+			row.val[record.PAN] = bytesToString(sc.fields[fc.panCol]) // for masking a reject's raw text
+		}
 		ok := true
-		for f := record.Field(0); f < numCols; f++ {
-			c := idx[f]
-			if c < 0 {
-				continue
-			}
+		for _, fcol := range fc.cols {
+			f, c := fcol.field, fcol.col
 			v := sc.fields[c]
 			if !isASCII(v) {
 				var good bool

@@ -76,6 +76,10 @@ type Mapping struct {
 	Ignored []string // headers that map to no field
 }
 
+// DateColumn is the index of a separate date column joined into txn_time,
+// or -1.
+func (m *Mapping) DateColumn() int { return m.Index[colDate] }
+
 // Has reports whether the field f was found.
 func (m *Mapping) Has(f record.Field) bool { return m.Index[f] >= 0 }
 

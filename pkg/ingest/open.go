@@ -124,8 +124,11 @@ type fileCtx struct {
 	opts       *Options
 	mapping    *Mapping
 	present    [numCols]bool
-	enc        string // utf-8, gb18030 or gbk: how fields are stored in the parts
-	transcoded bool   // the stream was decoded to UTF-8 up front; U+FFFD marks bad bytes
+	cols       []fieldCol     // the input columns to decode, in field order
+	textFields []record.Field // the batch's text columns
+	panCol     int            // the card-number column, or -1
+	enc        string         // utf-8, gb18030 or gbk: how fields are stored in the parts
+	transcoded bool           // the stream was decoded to UTF-8 up front; U+FFFD marks bad bytes
 	parquet    bool
 }
 
@@ -137,19 +140,33 @@ func (fc *fileCtx) header(f record.Field) string {
 	return f.String()
 }
 
+// fieldCol ties a field to the input column that holds it.
+type fieldCol struct {
+	field record.Field
+	col   int
+}
+
 func (fc *fileCtx) setPresent() {
 	for f := range fc.present {
-		fc.present[f] = fc.mapping.Index[f] >= 0
+		fc.present[f] = fc.mapping.Index[f] >= 0 && fc.opts.wants(record.Field(f))
 	}
 	if fc.opts.Terminals != nil {
 		fc.present[record.TerminalModel] = true
 		fc.present[record.TerminalFirmware] = true
-		fc.present[record.TerminalID] = fc.present[record.TerminalID] || false
 	}
 	if fc.opts.Merchants != nil {
 		fc.present[record.MerchantName] = true
 		fc.present[record.MCC] = true
 		fc.present[record.Region] = true
+	}
+	fc.panCol = fc.mapping.Index[record.PAN]
+	for f := record.Field(0); f < numCols; f++ {
+		if fc.present[f] && fc.mapping.Index[f] >= 0 {
+			fc.cols = append(fc.cols, fieldCol{f, fc.mapping.Index[f]})
+		}
+		if f < record.NumFields && fc.present[f] && isText(f) {
+			fc.textFields = append(fc.textFields, f)
+		}
 	}
 }
 
@@ -161,7 +178,11 @@ func (fc *fileCtx) display(raw []byte, r *rawRow) string {
 		var parts []string
 		for f := record.Field(0); f < numCols; f++ {
 			if fc.present[f] {
-				parts = append(parts, r.val[f])
+				v := r.val[f]
+				if f == record.PAN {
+					v = record.MaskPAN(v)
+				}
+				parts = append(parts, v)
 			}
 		}
 		s = strings.Join(parts, string(fc.opts.delim()))
@@ -173,6 +194,11 @@ func (fc *fileCtx) display(raw []byte, r *rawRow) string {
 			}
 		}
 		s = string(raw)
+		// The card-number column is masked whatever it holds; MaskPANs
+		// (applied by the caller) catches card numbers elsewhere.
+		if pan := strings.TrimSpace(r.val[record.PAN]); len(pan) >= 4 {
+			s = strings.ReplaceAll(s, pan, record.MaskPAN(pan))
+		}
 	}
 	if len(s) > 2048 {
 		cut := 2048

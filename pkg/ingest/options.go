@@ -22,6 +22,10 @@ type Options struct {
 	BatchRows     int                     // Parquet rows per batch; 0 means 8192
 	Terminals     *Master                 // terminal_id → model, firmware
 	Merchants     *Master                 // merchant_id → name, mcc, region
+	// Fields lists the optional fields the caller uses; the others are not
+	// decoded (nor checked for encoding). nil means every field found.
+	// Required fields, txn_type and currency are always read.
+	Fields []record.Field
 }
 
 // Validate checks the options for bad values.
@@ -43,6 +47,23 @@ func (o *Options) Validate() error {
 		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("chunk and batch sizes must not be negative")}
 	}
 	return nil
+}
+
+// wants reports whether field f should be decoded.
+func (o *Options) wants(f record.Field) bool {
+	if o.Fields == nil || f >= record.NumFields {
+		return true
+	}
+	switch f {
+	case record.TxnTime, record.MerchantID, record.TerminalModel, record.Amount, record.RespCode, record.TxnType, record.Currency:
+		return true
+	}
+	for _, g := range o.Fields {
+		if g == f {
+			return true
+		}
+	}
+	return false
 }
 
 func (o *Options) delim() byte {

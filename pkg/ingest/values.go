@@ -76,6 +76,9 @@ func lookupKind(s string) (record.TxnKind, bool) {
 // normCode trims and upper-cases a response code and restores the leading
 // zero a spreadsheet took from a one-digit numeric code ("5" → "05").
 func normCode(s string) string {
+	if len(s) == 2 && isCodeByte(s[0]) && isCodeByte(s[1]) {
+		return s // the common case: "00", "51", "A0"
+	}
 	s = strings.TrimSpace(s)
 	if len(s) == 1 && s[0] >= '0' && s[0] <= '9' {
 		return "0" + s
@@ -98,12 +101,14 @@ var (
 // sign (¥ ￥ $ RMB CNY) and surrounding spaces; in fen mode (digits of the
 // input = 0) it accepts only integers. It never goes through float64.
 func parseAmount(s string, digits int, fen bool) (int64, error) {
-	s = strings.TrimSpace(s)
-	for _, p := range []string{"¥", "￥", "$", "RMB", "CNY", "元"} {
-		s = strings.TrimPrefix(s, p)
-		s = strings.TrimSuffix(s, p)
+	if n := len(s); n == 0 || !isDigitByte(s[n-1]) || !(isDigitByte(s[0]) || s[0] == '-' || s[0] == '.') {
+		s = strings.TrimSpace(s)
+		for _, p := range []string{"¥", "￥", "$", "RMB", "CNY", "元"} {
+			s = strings.TrimPrefix(s, p)
+			s = strings.TrimSuffix(s, p)
+		}
+		s = strings.TrimSpace(s)
 	}
-	s = strings.TrimSpace(s)
 	neg := false
 	if s != "" && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
@@ -173,7 +178,7 @@ func parseAmount(s string, digits int, fen bool) (int64, error) {
 	return v, nil
 }
 
-var errTime = errors.New("expected a time such as 2026-11-21 14:30:05, 2026/11/21 14:30:05, 20261121143005 or RFC 3339")
+var errTime = errors.New("expected a time as yyyy-MM-dd HH:mm:ss, yyyy/MM/dd HH:mm:ss, yyyyMMddHHmmss or RFC 3339")
 
 // timeParser turns local timestamps into Unix seconds. It caches the start
 // of the last hour it resolved, since rows arrive roughly in time order and
@@ -305,6 +310,10 @@ func joinDateTime(date, tm string) (string, bool) {
 	}
 	return string(b[:]), true
 }
+
+func isCodeByte(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' }
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
 
 func daysIn(y, m int) int {
 	switch m {

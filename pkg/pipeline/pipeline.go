@@ -91,6 +91,7 @@ type Result struct {
 type partMsg struct {
 	file, part int
 	batches    []*record.Batch
+	idHashes   [][]uint64 // per batch, the dedup hash of each row's (txn_type, txn_id); 0 = no id
 	err        error
 }
 
@@ -112,6 +113,9 @@ type work struct {
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.Ingest.Fields == nil {
+		opts.Ingest.Fields = neededFields(opts.Report)
 	}
 	nw := opts.Workers
 	if nw == 0 {
@@ -163,13 +167,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			defer workers.Done()
 			for wk := range workCh {
 				bs, err := decode(wk.p, opts.Ingest)
+				var hashes [][]uint64
 				if err == nil {
 					for _, b := range bs {
 						m.ClassifyBatch(b)
 					}
+					if !opts.NoDedup {
+						hashes = hashIDs(bs)
+					}
 				}
 				select {
-				case doneCh <- partMsg{file: wk.file, part: wk.part, batches: bs, err: err}:
+				case doneCh <- partMsg{file: wk.file, part: wk.part, batches: bs, idHashes: hashes, err: err}:
 				case <-ctx.Done():
 					return ctx.Err()
 				}
@@ -218,6 +226,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Agg = aggs[0]
 	return res, nil
+}
+
+// neededFields are the text fields classify and report read: the others
+// are not decoded at all.
+func neededFields(ro report.Options) []record.Field {
+	f := []record.Field{record.MerchantID, record.MerchantName, record.TerminalID, record.TerminalModel,
+		record.TerminalFirmware, record.Channel, record.PaymentMethod, record.Currency,
+		record.RespCode, record.RespSubcode, record.TxnID}
+	for _, dims := range ro.By {
+		f = append(f, dims...)
+	}
+	return f
 }
 
 // decode runs a part's decoder, turning a panic into a file fault: a bad

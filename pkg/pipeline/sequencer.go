@@ -30,15 +30,16 @@ type counts struct {
 	unknown                          map[record.Field]map[string]int
 }
 
+type partKey struct{ file, part int }
+
 func (s *sequencer) run(ctx context.Context, nfiles int, doneCh <-chan partMsg, endCh <-chan fileEnd) error {
-	type key struct{ file, part int }
-	held := map[key]partMsg{}
+	held := map[partKey]partMsg{}
 	ends := map[int]fileEnd{}
 	file, part := 0, 0
 	for file < nfiles {
 		// Take what is next in order, if it has arrived.
-		if m, ok := held[key{file, part}]; ok {
-			delete(held, key{file, part})
+		if m, ok := held[partKey{file, part}]; ok {
+			delete(held, partKey{file, part})
 			<-s.permits[file]
 			if m.err != nil {
 				if err := s.fileFault(file, m.err); err != nil {
@@ -47,7 +48,7 @@ func (s *sequencer) run(ctx context.Context, nfiles int, doneCh <-chan partMsg, 
 				file, part = s.finishFile(file, held, ends, false)
 				continue
 			}
-			if err := s.consume(ctx, file, m.batches); err != nil {
+			if err := s.consume(ctx, file, m.batches, m.idHashes); err != nil {
 				return err
 			}
 			part++
@@ -74,7 +75,7 @@ func (s *sequencer) run(ctx context.Context, nfiles int, doneCh <-chan partMsg, 
 				continue
 			}
 			if m.file >= file { // parts of a file already given up are dropped
-				held[key{m.file, m.part}] = m
+				held[partKey{m.file, m.part}] = m
 			}
 		case e := <-endCh:
 			if e.file >= file {
@@ -107,7 +108,7 @@ func (s *sequencer) fileFault(file int, err error) error {
 
 // finishFile commits or drops the current file's staged work, stops its
 // reader, frees its slot and moves on to the next file.
-func (s *sequencer) finishFile(file int, held map[struct{ file, part int }]partMsg, ends map[int]fileEnd, ok bool) (int, int) {
+func (s *sequencer) finishFile(file int, held map[partKey]partMsg, ends map[int]fileEnd, ok bool) (int, int) {
 	if s.opts.SkipBadFiles {
 		for _, c := range s.aggChs {
 			if ok {
@@ -159,12 +160,12 @@ func (s *sequencer) addCounts(file int, c counts) {
 }
 
 // consume counts, dedups and forwards one part's batches.
-func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Batch) error {
+func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Batch, idHashes [][]uint64) error {
 	stage := s.opts.SkipBadFiles
-	for _, b := range batches {
+	for bi, b := range batches {
 		c := counts{read: int64(b.Read), classified: int64(b.Len), rejected: int64(len(b.Rejects)), unknown: b.Misses}
-		if !s.opts.NoDedup && b.Has(record.TxnID) {
-			c.dups = s.dedup(b, stage)
+		if idHashes != nil && idHashes[bi] != nil {
+			c.dups = s.dedup(b, idHashes[bi], stage)
 		}
 		if stage {
 			s.fileCounts.read += c.read
@@ -207,16 +208,34 @@ func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Bat
 	return nil
 }
 
-// dedup marks repeated (txn_type, txn_id) pairs; the first in input order
-// counts. Empty ids are never duplicates.
-func (s *sequencer) dedup(b *record.Batch, stage bool) int64 {
-	ids := b.Text[record.TxnID]
-	var n int64
-	for i, id := range ids {
-		if id == "" {
+// hashIDs computes, on a worker, the dedup hash of every row that has a
+// txn_id, so the sequencer only has to look them up.
+func hashIDs(bs []*record.Batch) [][]uint64 {
+	out := make([][]uint64, len(bs))
+	for bi, b := range bs {
+		ids := b.Text[record.TxnID]
+		if ids == nil {
 			continue
 		}
-		h := hashID(id, b.Kind[i])
+		hs := make([]uint64, len(ids))
+		for i, id := range ids {
+			if id != "" {
+				hs[i] = hashID(id, b.Kind[i])
+			}
+		}
+		out[bi] = hs
+	}
+	return out
+}
+
+// dedup marks repeated (txn_type, txn_id) pairs; the first in input order
+// counts. Rows without an id (hash 0) are never duplicates.
+func (s *sequencer) dedup(b *record.Batch, hashes []uint64, stage bool) int64 {
+	var n int64
+	for i, h := range hashes {
+		if h == 0 {
+			continue
+		}
 		if s.ids.add(h) {
 			if stage {
 				s.fileIDs = append(s.fileIDs, h)
@@ -248,5 +267,8 @@ func hashID(id string, k record.TxnKind) uint64 {
 	h ^= h >> 33
 	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
+	if h == 0 {
+		h = 1 // 0 means "no id"
+	}
 	return h
 }

@@ -1,10 +1,13 @@
 package record
 
-// MaskPANs replaces every run of 13 to 19 digits (a possible card number,
-// also when split by single spaces or dashes) by its first six and last four
-// digits with the middle masked. It is applied to every raw record and error
-// text that may leave the process, so a PAN cannot leak through a reject,
-// a log line or an error message.
+// MaskPANs masks the card numbers inside free text: every run of 13 to 19
+// digits (also when split by single spaces or dashes) that passes the Luhn
+// check, as every real PAN does, keeps its first six and last four digits.
+// Runs longer than 19 digits are masked too, since one may hide a PAN.
+// The Luhn check spares most merchant ids, order numbers and timestamps of
+// the same length. It is applied to every raw record and error text that
+// may leave the process; values of a known card-number column go through
+// MaskPAN instead, which masks whatever they hold.
 func MaskPANs(s string) string {
 	// Fast path: most strings have no long digit run.
 	if !hasLongDigitRun(s) {
@@ -34,7 +37,7 @@ func MaskPANs(s string) string {
 			}
 			break
 		}
-		if digits >= 13 && digits <= 19 {
+		if digits > 19 || digits >= 13 && luhn(b[start:end]) {
 			seen := 0
 			for k := start; k < end; k++ {
 				if !isDigit(b[k]) {
@@ -73,4 +76,60 @@ func hasLongDigitRun(s string) bool {
 		}
 	}
 	return false
+}
+
+// luhn reports whether the digits of b (separators skipped) pass the Luhn check.
+func luhn(b []byte) bool {
+	sum, double := 0, false
+	for i := len(b) - 1; i >= 0; i-- {
+		c := b[i]
+		if !isDigit(c) {
+			continue
+		}
+		d := int(c - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// MaskPAN masks a value known to be a card number: every digit but the
+// first six and the last four becomes '*', whatever the length, so a
+// malformed or test number is hidden too.
+func MaskPAN(s string) string {
+	digits := 0 // positions: digits, and stars of an already masked number
+	plain := false
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			digits++
+			plain = true
+		} else if s[i] == '*' {
+			digits++
+		}
+	}
+	if !plain {
+		return s
+	}
+	keepHead, keepTail := 6, 4
+	if digits < 12 { // too short to show both ends without revealing most of it
+		keepHead, keepTail = 0, min(4, digits/3)
+	}
+	b := []byte(s)
+	seen := 0
+	for i, c := range b {
+		if !isDigit(c) && c != '*' {
+			continue
+		}
+		seen++
+		if isDigit(c) && seen > keepHead && seen <= digits-keepTail {
+			b[i] = '*'
+		}
+	}
+	return string(b)
 }

@@ -1,0 +1,93 @@
+// Package report turns classified batches into the breakdowns of a run and
+// writes them: CSV, JSON, Parquet, summary.json and a text report for the
+// terminal.
+//
+// # Aggregation
+//
+// Each worker goroutine owns an Aggregator and gives it batches with Add;
+// the aggregators are combined with Merge at the end. Everything kept is an
+// exact count or an exact set, so the output is byte-identical however the
+// rows were spread over aggregators and in whatever order they were merged.
+// Text values are interned to dense ids (clones, since batch strings may
+// point into a per-batch arena), counters live in slices, and the per-row
+// work is a few string compares and map lookups with no allocation once the
+// values have been seen.
+//
+// Rows marked Dup are skipped. Rows that are not purchases are counted by
+// kind (void, refund, reversal, other) and skipped. Every purchase is an
+// attempt; attempts = approved + pending + declines. Amounts summed are the
+// declined transactions' amounts, in minor units, per currency: amounts of
+// different currencies are never added. A missing currency column or an
+// empty currency reads as CNY; any other missing text column reads as "".
+//
+// # Breakdowns
+//
+// Tables returns them in this order, with these columns:
+//
+//	by_merchant        merchant_id, merchant_name, currency, cause, declines, amount, attempts, decline_rate
+//	by_terminal_model  terminal_model, currency, cause, declines, amount, attempts, decline_rate, terminals
+//	by_model_firmware  terminal_model, terminal_firmware, currency, cause, declines, amount, attempts, decline_rate, terminals
+//	merchants          merchant_id, merchant_name, attempts, approved, pending, declines, decline_rate, top_cause
+//	terminal_models    terminal_model, attempts, approved, pending, declines, decline_rate, top_cause, terminals
+//	by_cause           cause, currency, declines, amount, share, merchants, terminals
+//	by_<d1>_<d2>...    d1, d2, ..., currency, cause, declines, amount, attempts, decline_rate   (one per --by, in option order)
+//
+// The by_* tables with a cause column have one row per (key, currency,
+// cause) with declines > 0; attempts and decline_rate there are the key's
+// in that currency. merchants and terminal_models count across currencies
+// (they carry no amounts). Rows are sorted bytewise by the text columns in
+// column order.
+//
+//   - merchant_name: the merchant's most frequent non-empty name, ties to
+//     the smallest bytewise; "" when none was seen.
+//   - top_cause: the cause with most declines, ties to the smallest id
+//     bytewise; "" when the key has no declines.
+//   - terminals in by_terminal_model and by_model_firmware: distinct
+//     non-empty terminal ids with a decline of that cause, model (and
+//     firmware) and currency; in terminal_models: distinct non-empty terminal
+//     ids seen in the model's attempts. Exact: the sets are kept.
+//   - by_cause has a currency column, which the original contract did not,
+//     because amounts are never summed across currencies. share is the
+//     row's declines over all declines of the run (all currencies), so the
+//     shares of all rows add up to 1 (up to rounding). merchants and
+//     terminals are the distinct non-empty ids with a decline of that cause
+//     in that currency.
+//   - decline_rate and share are decimals with 6 places, rounded half up,
+//     computed exactly with integers (FormatRate); amounts are exact
+//     decimals with the currency's minor digits (record.FormatMinor).
+//
+// # Files
+//
+// CSV: RFC 4180 via encoding/csv, a header row, \n line endings, an
+// optional UTF-8 BOM. JSON: one array of objects, one per line, keys in
+// column order; integers, amounts and rates are JSON numbers written from
+// their exact decimal text. Parquet (snappy, one row group, all columns
+// required): text columns are strings, integer columns int64, rate columns
+// float64 (the only floats written), and amount columns are strings holding
+// the exact decimal ("1234.50") — one amount column can hold currencies with
+// different minor digits, so no single decimal128 scale fits, and a string
+// keeps the same value as CSV and JSON; cast it with the row's currency in
+// mind, e.g. CAST(amount AS DECIMAL(18,3)).
+//
+// summary.json (always written) has, in this order: schema_version (1),
+// version, rules_version, generated_at, command, rows_read,
+// rows_classified, rows_rejected, rows_filtered, duplicates, non_purchase
+// {void, refund, reversal, other: count}, attempts, approved, pending,
+// declines, decline_rate (null when there were no attempts, else a number
+// with 6 places), merchants (distinct merchant ids with an attempt), causes,
+// inputs [{path, size, sha256, rows, error}], unknown_values {field: {value:
+// count}}. causes has one entry per cause with declines, always in the same
+// shape whatever the number of currencies:
+//
+//	"causes": {"network": {"declines": 3, "amounts": {"CNY": "12.50", "HKD": "3.00"}}}
+//
+// # Output sets
+//
+// OutputSet stages files in dir/.tmp-*/ and Commit moves them into dir:
+// the old summary.json is removed first, the other files are renamed in,
+// the files of an earlier run that this set lacks are removed (only names
+// this tool writes: summary.json, rejects.csv, and <breakdown>.{csv,json,
+// parquet} where breakdown is a built-in name or by_ and canonical field
+// names), and summary.json is renamed in last. So summary.json only ever
+// sits next to a complete set, with no stale breakdowns beside it.
+package report
