@@ -249,3 +249,20 @@ func TestInspect(t *testing.T) {
 		t.Errorf("inspect of a file without our columns: exit %d\n%s", code, out)
 	}
 }
+
+func TestGenThenRun(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"csv", "csv-gbk", "csv.gz", "parquet"} {
+		p := filepath.Join(dir, "gen."+strings.ReplaceAll(f, "csv-gbk", "gbk.csv"))
+		if code, _, stderr := runCLI(t, context.Background(), "gen", "--rows", "3000", "--format", f, "--header", "chinese", "-o", p); code != exitOK {
+			t.Fatalf("gen %s: exit %d %s", f, code, stderr)
+		}
+	}
+	code, out, stderr := runCLI(t, context.Background(), "run", dir)
+	if code != exitOK || !strings.Contains(out, "rows read 12000") {
+		t.Fatalf("run over generated files: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, _ := runCLI(t, context.Background(), "gen", "--format", "xml"); code != exitUsage {
+		t.Errorf("gen --format xml: exit %d", code)
+	}
+}
