@@ -25,8 +25,13 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // runCLI runs one command line in-process.
 func runCLI(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCLIStdin(t, ctx, "", args...)
+}
+
+func runCLIStdin(t *testing.T, ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
 		Now: func() time.Time { return time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC) }}
 	code = Main(ctx, args, env)
 	return code, out.String(), errb.String()
@@ -264,5 +269,27 @@ func TestGenThenRun(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, context.Background(), "gen", "--format", "xml"); code != exitUsage {
 		t.Errorf("gen --format xml: exit %d", code)
+	}
+}
+
+func TestStdin(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(csvRows(100, 0)))
+	zw.Close()
+	for name, data := range map[string]string{"csv": csvRows(100, 0), "gzip": gz.String()} {
+		code, out, stderr := runCLIStdin(t, context.Background(), data, "run", "-")
+		if code != exitOK || !strings.Contains(out, "rows read 100") {
+			t.Errorf("%s on stdin: exit %d\n%s%s", name, code, out, stderr)
+		}
+	}
+	pq := filepath.Join(t.TempDir(), "x.parquet")
+	if code, _, _ := runCLI(t, context.Background(), "gen", "--rows", "500", "--format", "parquet", "-o", pq); code != exitOK {
+		t.Fatal("gen parquet")
+	}
+	data, _ := os.ReadFile(pq)
+	code, out, stderr := runCLIStdin(t, context.Background(), string(data), "run", "-")
+	if code != exitOK || !strings.Contains(out, "rows read 500") {
+		t.Errorf("parquet on stdin: exit %d\n%s%s", code, out, stderr)
 	}
 }

@@ -244,6 +244,7 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	if err != nil {
 		return err
 	}
+	iopts.Stdin = env.Stdin
 	by, err := parseBy(o.by)
 	if err != nil {
 		return err

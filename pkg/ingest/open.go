@@ -250,7 +250,11 @@ func Open(in Input, index int, opts *Options) (*File, error) {
 	f := &File{Path: in.Path, Index: index}
 	var rc io.ReadCloser
 	if in.Path == "-" {
-		rc = io.NopCloser(os.Stdin)
+		var r io.Reader = os.Stdin
+		if opts.Stdin != nil {
+			r = opts.Stdin
+		}
+		rc = io.NopCloser(r)
 	} else {
 		osf, err := os.Open(in.Path)
 		if err != nil {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"io"
 	"time"
 	_ "time/tzdata" // --tz must work on machines without a zoneinfo database
 
@@ -22,6 +23,8 @@ type Options struct {
 	BatchRows     int                     // Parquet rows per batch; 0 means 8192
 	Terminals     *Master                 // terminal_id → model, firmware
 	Merchants     *Master                 // merchant_id → name, mcc, region
+	// Stdin is read for the input "-"; nil means os.Stdin.
+	Stdin io.Reader
 	// Fields lists the optional fields the caller uses; the others are not
 	// decoded (nor checked for encoding). nil means every field found.
 	// Required fields, txn_type and currency are always read.
