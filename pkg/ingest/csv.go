@@ -259,6 +259,9 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 	if fc.enc != EncUTF8 {
 		dec = gbEncoding(fc.enc).NewDecoder()
 	}
+	// One check of the whole chunk (fast, vectorized for ASCII stretches)
+	// spares the per-field checks in the common case of clean UTF-8.
+	clean := dec == nil && utf8.Valid(p.data) && !(fc.transcoded && bytes.ContainsRune(p.data, utf8.RuneError))
 	ncol := len(fc.mapping.Headers)
 	var row rawRow
 	data, line := p.data, p.line
@@ -289,7 +292,7 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 		for _, fcol := range fc.cols {
 			f, c := fcol.field, fcol.col
 			v := sc.fields[c]
-			if !isASCII(v) {
+			if !clean && !isASCII(v) {
 				var good bool
 				if dec != nil {
 					d, err := dec.Bytes(v)

@@ -34,8 +34,8 @@ import (
 	"github.com/payops/analyze/pkg/report"
 )
 
-// Options configure one run. Zero values: Workers = GOMAXPROCS, no dedup
-// disabled, file faults stop the run.
+// Options configure one run. Zero values: Workers = GOMAXPROCS, repeated
+// txn_ids are counted once, a file fault stops the run.
 type Options struct {
 	Inputs       []ingest.Input
 	Ingest       ingest.Options
@@ -96,11 +96,10 @@ type partMsg struct {
 }
 
 type fileEnd struct {
-	file   int
-	parts  int // parts sent before the end
-	info   InputInfo
-	err    error // the file fault, if any
-	opened *ingest.File
+	file  int
+	parts int // parts sent before the end
+	info  InputInfo
+	err   error // the file fault, if any
 }
 
 type work struct {
@@ -166,7 +165,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		g.Go(func() error {
 			defer workers.Done()
 			for wk := range workCh {
-				bs, err := decode(wk.p, opts.Ingest)
+				bs, err := decode(wk.p)
 				var hashes [][]uint64
 				if err == nil {
 					for _, b := range bs {
@@ -192,7 +191,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	for k := range aggs {
 		aggs[k] = report.NewAggregator(opts.Report)
 		aggChs[k] = make(chan aggMsg, 4)
-		k := k
 		g.Go(func() error {
 			runAggregator(aggs[k], aggChs[k], opts.Report)
 			return nil
@@ -242,7 +240,7 @@ func neededFields(ro report.Options) []record.Field {
 
 // decode runs a part's decoder, turning a panic into a file fault: a bad
 // file must never take the process down.
-func decode(p ingest.Part, _ ingest.Options) (bs []*record.Batch, err error) {
+func decode(p ingest.Part) (bs []*record.Batch, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &record.Error{Kind: record.KindFormat, Err: fmt.Errorf("internal error while decoding: %v", r)}

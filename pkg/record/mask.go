@@ -120,8 +120,19 @@ func MaskPAN(s string) string {
 	if digits < 12 { // too short to show both ends without revealing most of it
 		keepHead, keepTail = 0, min(4, digits/3)
 	}
+	// Already masked (the usual export form, 622202******1234): no copy.
+	needed, seen := false, 0
+	for i := 0; i < len(s) && !needed; i++ {
+		if isDigit(s[i]) || s[i] == '*' {
+			seen++
+			needed = isDigit(s[i]) && seen > keepHead && seen <= digits-keepTail
+		}
+	}
+	if !needed {
+		return s
+	}
 	b := []byte(s)
-	seen := 0
+	seen = 0
 	for i, c := range b {
 		if !isDigit(c) && c != '*' {
 			continue
