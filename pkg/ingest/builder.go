@@ -73,7 +73,11 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 	v := &r.val
 
 	// Fill from the master files first, so their values are normalized and
-	// validated like the export's own.
+	// validated like the export's own. Readers reuse one rawRow, so a field
+	// only a master fills must not keep the previous row's value.
+	for _, f := range fc.filled {
+		v[f] = ""
+	}
 	if fc.opts.Terminals != nil {
 		if t, ok := fc.opts.Terminals.byID[strings.TrimSpace(v[record.TerminalID])]; ok {
 			if t.model != "" {

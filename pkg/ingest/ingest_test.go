@@ -350,7 +350,7 @@ func TestFileFaults(t *testing.T) {
 }
 
 func TestColumnsOverrideAndMasters(t *testing.T) {
-	in := "when,shop,device,money,code,tid\n2026-11-21 14:00:01,M1,,1.00,00,T9\n"
+	in := "when,shop,device,money,code,tid\n2026-11-21 14:00:01,M1,,1.00,00,T9\n2026-11-21 14:00:02,M2,,1.00,00,T8\n"
 	dir := t.TempDir()
 	term := filepath.Join(dir, "terminals.csv")
 	os.WriteFile(term, []byte("终端号,终端型号,固件版本\nT9,PAX A920,2.3.1\n"), 0o644)
@@ -379,6 +379,10 @@ func TestColumnsOverrideAndMasters(t *testing.T) {
 		if rows[0].Text[k] != v {
 			t.Errorf("%s = %q, want %q", k, rows[0].Text[k], v)
 		}
+	}
+	// a row whose ids are in no master file keeps nothing from the row before
+	if rows[1].Text["terminal_firmware"] != "" || rows[1].Text["mcc"] != "" || rows[1].Text["merchant_name"] != "" {
+		t.Errorf("master values carried over: %+v", rows[1].Text)
 	}
 	if _, err := ParseColumns("bogus=x"); record.KindOf(err) != record.KindUsage {
 		t.Errorf("bad --columns: %v", err)

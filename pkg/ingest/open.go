@@ -127,6 +127,7 @@ type fileCtx struct {
 	cols       []fieldCol     // the input columns to decode, in field order
 	textFields []record.Field // the batch's text columns
 	panCol     int            // the card-number column, or -1
+	filled     []record.Field // fields only a master file fills: reset before each row
 	enc        string         // utf-8, gb18030 or gbk: how fields are stored in the parts
 	transcoded bool           // the stream was decoded to UTF-8 up front; U+FFFD marks bad bytes
 	parquet    bool
@@ -166,6 +167,9 @@ func (fc *fileCtx) setPresent() {
 		}
 		if f < record.NumFields && fc.present[f] && isText(f) {
 			fc.textFields = append(fc.textFields, f)
+			if fc.mapping.Index[f] < 0 {
+				fc.filled = append(fc.filled, f)
+			}
 		}
 	}
 }
@@ -274,7 +278,7 @@ func Open(in Input, index int, opts *Options) (*File, error) {
 	f.fc = fc
 	var err error
 	switch {
-	case bytes.HasPrefix(magic, []byte("PAR1")):
+	case bytes.HasPrefix(magic, []byte("PAR1")), bytes.HasPrefix(magic, []byte("PARE")): // PARE: encrypted footer
 		f.Format = "parquet"
 		fc.parquet = true
 		f.src, err = openParquet(fc, br, rc, f.hr)

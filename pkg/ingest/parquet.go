@@ -30,8 +30,11 @@ package ingest
 //     times as their decimal or ISO text.
 //   - txn_time: TIMESTAMP in any unit (an instant when UTC-adjusted, a wall
 //     time in Options.TZ when not), INT96 (Spark/Impala legacy, taken as
-//     UTC), DATE (midnight in Options.TZ), or text parsed like CSV text; a
-//     TIME column only together with a date column.
+//     UTC; see pqInt96Time), DATE (midnight in Options.TZ), or text parsed
+//     like CSV text (an integer column as its digits, so 20261121143005
+//     works); a TIME column only together with a date column. A typed time
+//     outside the years 1-9999 is handed to the text parser as text, which
+//     rejects the row.
 //   - amount: DECIMAL of any physical layout, converted exactly into the
 //     currency's minor units (a value with more non-zero decimals than the
 //     currency has is rejected, as the text parser rejects it); INT32/INT64
@@ -173,14 +176,14 @@ func (c pqLegacyLZ4) hadoop(dst, src []byte) ([]byte, bool) {
 
 // pqHandle is a reference-counted handle on the file's bytes.
 type pqHandle struct {
-	f    *os.File
+	c    io.Closer
 	r    *io.SectionReader // ReadAt is safe for concurrent use; Seek is used once, at open
 	tmp  string            // a spooled copy to remove on release ("" when none or already unlinked)
 	refs atomic.Int64
 }
 
 func newPQHandle(f *os.File, tmp string, size int64) *pqHandle {
-	h := &pqHandle{f: f, r: io.NewSectionReader(f, 0, size), tmp: tmp}
+	h := &pqHandle{c: f, r: io.NewSectionReader(f, 0, size), tmp: tmp}
 	h.refs.Store(1)
 	return h
 }
@@ -200,7 +203,9 @@ func (h *pqHandle) acquire() bool {
 
 func (h *pqHandle) release() {
 	if h.refs.Add(-1) == 0 {
-		h.f.Close()
+		if h.c != nil {
+			h.c.Close()
+		}
 		if h.tmp != "" {
 			os.Remove(h.tmp)
 		}
@@ -255,7 +260,7 @@ type pqKind uint8
 const (
 	pqBytes     pqKind = iota // BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY holding text (or unannotated bytes)
 	pqHex                     // BSON, INTERVAL: shown as hex
-	pqBool                    //
+	pqBool                    // BOOLEAN
 	pqInt                     // INT32, INT64 (signed)
 	pqUint                    // INT32, INT64 annotated unsigned
 	pqFloat                   // FLOAT
@@ -1098,7 +1103,7 @@ type pqConverter struct {
 	loc     *time.Location
 	fen     bool
 	cols    []pqConvCol
-	bad     []int  // per row: 1 + the field whose text is not valid UTF-8, or 0
+	bad     []int // per row: 1 + the field whose text is not valid UTF-8, or 0
 	timeCol *pqConvCol
 	amtCol  *pqConvCol
 	arena   pqArena
@@ -1211,20 +1216,13 @@ func (cv *pqConverter) convert(readers []*pqReader, n int) {
 // convertBytes takes byte-array values as text. They were cloned by the
 // reader into buffers of their own, which the strings share.
 func (cv *pqConverter) convertBytes(k int, c *pqConvCol, r *pqReader, n int) {
-	vals := r.ba
-	if vals == nil {
-		vals = make([]parquet.ByteArray, len(r.fl))
-		for i, v := range r.fl {
-			vals[i] = parquet.ByteArray(v)
-		}
-	}
 	for i := 0; i < n; i++ {
 		j := r.idx[i]
 		if j < 0 {
 			c.text[i] = ""
 			continue
 		}
-		s := pqString(vals[j])
+		s := pqString(r.bytesAt(j))
 		if !utf8.ValidString(s) && cv.bad[i] == 0 {
 			cv.bad[i] = k + 1
 		}
@@ -1424,8 +1422,10 @@ func pqAppendHex(dst, b []byte) []byte {
 // ReadParquetRaw reads every row of a flat Parquet file as display text,
 // with the same guards as the pipeline: a panic in the decoder, an
 // encrypted file or a nested column is an error naming the file. Null
-// values are ParquetNull. Byte arrays that are not valid UTF-8 are shown
-// as 0x-prefixed hex; times as ISO 8601 (a trailing Z marks a UTC instant).
+// values are ParquetNull. Byte arrays that are not valid UTF-8, and
+// unannotated fixed-length ones, are shown as 0x-prefixed hex; decimals
+// with their scale; dates and times as ISO 8601 (a T and a trailing Z mark
+// a UTC instant, a space a wall-clock time).
 // It reads the whole file into memory: it serves inspection and the
 // conformance tests, not large inputs.
 func ReadParquetRaw(path string) (columns []string, rows [][]string, err error) {
@@ -1447,7 +1447,12 @@ func ReadParquetRaw(path string) (columns []string, rows [][]string, err error) 
 		f.Close()
 		return nil, nil, &record.Error{Kind: record.KindFormat, File: path, Err: errors.New("not a Parquet file: the PAR1 magic bytes are missing")}
 	}
-	pqf, err := openPQ(path, newPQHandle(f, "", st.Size()))
+	return readParquetRaw(path, newPQHandle(f, "", st.Size()))
+}
+
+// readParquetRaw is ReadParquetRaw on a handle, which it releases.
+func readParquetRaw(path string, h *pqHandle) (columns []string, rows [][]string, err error) {
+	pqf, err := openPQ(path, h)
 	if err != nil {
 		return nil, nil, err
 	}

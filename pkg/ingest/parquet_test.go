@@ -351,6 +351,32 @@ func TestParquetOtherTypes(t *testing.T) {
 			t.Errorf("rows %+v rejects %v", rows, rejects)
 		}
 	})
+	t.Run("times beyond year 9999 and unsigned amounts beyond int64", func(t *testing.T) {
+		sc := arrow.NewSchema([]arrow.Field{
+			{Name: "txn_time", Type: &arrow.TimestampType{Unit: arrow.Second, TimeZone: "UTC"}},
+			{Name: "merchant_id", Type: arrow.BinaryTypes.String},
+			{Name: "terminal_model", Type: arrow.BinaryTypes.String},
+			{Name: "amount", Type: arrow.PrimitiveTypes.Uint64},
+			{Name: "resp_code", Type: arrow.BinaryTypes.String},
+		}, nil)
+		p := pqWriteArrow(t, sc, `[
+{"txn_time": "253402300800", "merchant_id": "M1", "terminal_model": "X", "amount": 1, "resp_code": "00"},
+{"txn_time": "253402300799", "merchant_id": "M2", "terminal_model": "X", "amount": 18446744073709551615, "resp_code": "00"},
+{"txn_time": "253402300799", "merchant_id": "M3", "terminal_model": "X", "amount": 46116860184273879, "resp_code": "00"}
+]`, nil)
+		_, bs, err := pqReadAll(t, p, &Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, rejects := pqFlatten(t, bs)
+		if len(rows) != 1 || rows[0].Amount != 4611686018427387900 || rows[0].Time.Year() != 9999 {
+			t.Errorf("rows %+v", rows)
+		}
+		if len(rejects) != 2 || rejects[0].Column != "txn_time" || !strings.Contains(rejects[0].Reason(), `got "10000-01-01T00:00:00Z"`) ||
+			rejects[1].Column != "amount" || !strings.Contains(rejects[1].Reason(), "out of range") {
+			t.Errorf("rejects %v", rejects)
+		}
+	})
 	t.Run("time without a date column", func(t *testing.T) {
 		sc := arrow.NewSchema([]arrow.Field{
 			{Name: "txn_time", Type: arrow.FixedWidthTypes.Time32ms},
@@ -924,4 +950,57 @@ func BenchmarkReadParquet(b *testing.B) {
 			}
 		}
 	})
+}
+
+// FuzzReadParquet feeds damaged files to the reader: whatever the bytes, it
+// must return rows or a *record.Error naming the file, never panic or hang.
+func FuzzReadParquet(f *testing.F) {
+	pqFuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h := &pqHandle{r: io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data)))}
+		h.refs.Store(1)
+		_, _, err := readParquetRaw("fuzz.parquet", h)
+		if err != nil {
+			var re *record.Error
+			if !errors.As(err, &re) || re.File != "fuzz.parquet" {
+				t.Fatalf("error is not a *record.Error naming the file: %v", err)
+			}
+		}
+	})
+}
+
+// pqFuzzSeeds adds files of a few layouts: row groups, data page v2, plain.
+func pqFuzzSeeds(f *testing.F) {
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "txn_time", Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}, Nullable: true},
+		{Name: "merchant_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "amount", Type: &arrow.Decimal128Type{Precision: 18, Scale: 2}, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int32},
+	}, nil)
+	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, sc, strings.NewReader(`[
+{"txn_time": "2026-11-21T06:30:05Z", "merchant_id": "M1", "amount": "12.50", "n": 1},
+{"txn_time": null, "merchant_id": "M2", "amount": null, "n": 2},
+{"txn_time": "2026-11-21T06:30:07Z", "merchant_id": null, "amount": "-0.01", "n": 3}]`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer rec.Release()
+	for _, props := range [][]parquet.WriterProperty{
+		{parquet.WithMaxRowGroupLength(2)},
+		{parquet.WithCompression(compress.Codecs.Snappy), parquet.WithDataPageVersion(parquet.DataPageV2)},
+		{parquet.WithDictionaryDefault(false), parquet.WithCompression(compress.Codecs.Gzip)},
+	} {
+		var buf bytes.Buffer
+		w, err := pqarrow.NewFileWriter(sc, &buf, parquet.NewWriterProperties(props...), pqarrow.DefaultWriterProps())
+		if err != nil {
+			f.Fatal(err)
+		}
+		if err := w.Write(rec); err != nil {
+			f.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+	}
 }
