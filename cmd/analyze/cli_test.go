@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,7 +24,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// The test binary doubles as the CLI, for the tests that need a real
+	// process (signals).
+	if os.Getenv("ANALYZE_TEST_AS_CLI") == "1" {
+		main()
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // runCLI runs one command line in-process.
 func runCLI(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
@@ -204,6 +216,7 @@ func TestGoldenSamples(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("demo exit %d: %s", code, stderr)
 		}
+		checkInvariants(t, out)
 		got := breakdowns(t, out)
 		if first == "" {
 			first = got
@@ -291,5 +304,203 @@ func TestStdin(t *testing.T) {
 	code, out, stderr := runCLIStdin(t, context.Background(), string(data), "run", "-")
 	if code != exitOK || !strings.Contains(out, "rows read 500") {
 		t.Errorf("parquet on stdin: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// TestOutputFaults: an output that cannot be written is exit 1 with a clear
+// message, and a report set already there stays intact.
+func TestOutputFaults(t *testing.T) {
+	in := writeTemp(t, "in.csv", csvRows(200, 0))
+	blocker := writeTemp(t, "file", "not a directory")
+	code, _, stderr := runCLI(t, context.Background(), "run", "-o", filepath.Join(blocker, "out"), in)
+	if code != exitError || !strings.Contains(stderr, "analyze: ") || !strings.Contains(stderr, blocker) {
+		t.Errorf("unwritable --out: exit %d, %q", code, stderr)
+	}
+}
+
+// TestLongLineAndManyMerchants: a 10 MB single field and many distinct
+// merchants are read, not truncated, and reconcile.
+func TestLongLineAndManyMerchants(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(csvHeader)
+	fmt.Fprintf(&b, "2026-11-21 14:00:00,L1,M1,%s,T1,PAX A920,1,被扫,花呗,消费,1.00,CNY,51,,\n", strings.Repeat("长", 10<<20/3))
+	for i := 0; i < 50000; i++ {
+		fmt.Fprintf(&b, "2026-11-21 14:00:00,X%d,M%07d,n,T%d,PAX A920,1,被扫,花呗,消费,1.00,CNY,51,,\n", i, i, i)
+	}
+	in := writeTemp(t, "big.csv", b.String())
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, context.Background(), "run", "-o", out, in)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	checkInvariants(t, out)
+	data, _ := os.ReadFile(filepath.Join(out, "merchants.csv"))
+	if n := strings.Count(string(data), "\n"); n != 50002 { // header, M1 and M0000000..M0049999
+		t.Errorf("merchants.csv has %d lines", n)
+	}
+}
+
+// checkInvariants checks that a report set adds up: rows reconcile, each
+// cause's declines and amounts in every breakdown equal summary.json's, and
+// the attempts of merchants and terminal_models equal the total.
+func checkInvariants(t *testing.T, dir string) {
+	t.Helper()
+	var sum struct {
+		RowsRead, RowsClassified, RowsRejected, RowsFiltered, Attempts int64
+		Causes                                                         map[string]struct {
+			Declines int64
+			Amounts  map[string]string
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var raw map[string]json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	get := func(k string, v any) { json.Unmarshal(raw[k], v) }
+	get("rows_read", &sum.RowsRead)
+	get("rows_classified", &sum.RowsClassified)
+	get("rows_rejected", &sum.RowsRejected)
+	get("rows_filtered", &sum.RowsFiltered)
+	get("attempts", &sum.Attempts)
+	get("causes", &sum.Causes)
+	if sum.RowsRead != sum.RowsClassified+sum.RowsRejected+sum.RowsFiltered {
+		t.Errorf("rows do not reconcile: %+v", sum)
+	}
+	// every cause breakdown adds up to the summary's totals
+	for _, name := range []string{"by_merchant", "by_terminal_model", "by_model_firmware", "by_cause"} {
+		rows := readCSV(t, filepath.Join(dir, name+".csv"))
+		decl := map[string]int64{}
+		amt := map[string]map[string]int64{}
+		for _, r := range rows {
+			n, _ := strconv.ParseInt(r["declines"], 10, 64)
+			decl[r["cause"]] += n
+			if amt[r["cause"]] == nil {
+				amt[r["cause"]] = map[string]int64{}
+			}
+			amt[r["cause"]][r["currency"]] += cents(r["amount"])
+		}
+		for c, s := range sum.Causes {
+			if decl[c] != s.Declines {
+				t.Errorf("%s: %s declines %d, summary %d", name, c, decl[c], s.Declines)
+			}
+			for cur, a := range s.Amounts {
+				if amt[c][cur] != cents(a) {
+					t.Errorf("%s: %s amount %d, summary %s", name, c, amt[c][cur], a)
+				}
+			}
+		}
+		if len(decl) != len(sum.Causes) {
+			t.Errorf("%s: causes %v, summary %v", name, decl, sum.Causes)
+		}
+	}
+	for _, name := range []string{"merchants", "terminal_models"} {
+		var total int64
+		for _, r := range readCSV(t, filepath.Join(dir, name+".csv")) {
+			n, _ := strconv.ParseInt(r["attempts"], 10, 64)
+			total += n
+		}
+		if total != sum.Attempts {
+			t.Errorf("%s: attempts add up to %d, summary %d", name, total, sum.Attempts)
+		}
+	}
+}
+
+func cents(s string) int64 {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	for len(frac) < 3 {
+		frac += "0"
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	v := w*1000 + f
+	if neg {
+		v = -v
+	}
+	return v
+}
+
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestSignals sends SIGINT and SIGTERM to a real process in the middle of a
+// multi-file run (the last input is a pipe that never ends, so the run is
+// surely in progress): it exits 130 or 143, leaves the previous report set
+// as it was and no staging directory.
+func TestSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	var inputs []string
+	for i := 0; i < 3; i++ {
+		inputs = append(inputs, writeTemp(t, fmt.Sprintf("%d.csv", i), csvRows(2000, 0)))
+	}
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runCLI(t, context.Background(), append([]string{"run", "-o", out}, inputs...)...); code != 0 {
+		t.Fatalf("first run: %s", stderr)
+	}
+	before := snapshot(t, out)
+	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: exitInterrupt, syscall.SIGTERM: exitTerm} {
+		cmd := exec.Command(os.Args[0], append(append([]string{"run", "-o", out}, inputs...), "-")...)
+		cmd.Env = append(os.Environ(), "ANALYZE_TEST_AS_CLI=1")
+		stdin, _ := cmd.StdinPipe()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(stdin, csvHeader) // the pipe stays open: the run waits for more
+		time.Sleep(500 * time.Millisecond)
+		cmd.Process.Signal(sig)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("%v: the process did not stop", sig)
+		}
+		stdin.Close()
+		if code := cmd.ProcessState.ExitCode(); code != want {
+			t.Errorf("%v: exit %d, want %d; stderr %s", sig, code, want, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "cancelled") {
+			t.Errorf("%v: stderr %q", sig, stderr.String())
+		}
+		if after := snapshot(t, out); after != before {
+			t.Errorf("%v: the previous report set changed", sig)
+		}
+		entries, _ := os.ReadDir(out)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".tmp-") {
+				t.Errorf("%v: staging dir left behind", sig)
+			}
+		}
 	}
 }

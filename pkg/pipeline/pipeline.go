@@ -140,7 +140,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	var readers sync.WaitGroup
 	cancels := make([]context.CancelFunc, nfiles)
 	g.Go(func() error {
-		defer func() { readers.Wait(); close(workCh) }()
+		// The group does not wait for the readers: one blocked in a read
+		// (a stalled pipe on stdin) must not hold up cancellation.
+		defer func() { go func() { readers.Wait(); close(workCh) }() }()
 		for i, in := range opts.Inputs {
 			select {
 			case fileSlots <- struct{}{}:
@@ -164,7 +166,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		m := opts.Classifier.NewMatcher()
 		g.Go(func() error {
 			defer workers.Done()
-			for wk := range workCh {
+			for {
+				var wk work
+				select {
+				case w, ok := <-workCh:
+					if !ok {
+						return nil
+					}
+					wk = w
+				case <-ctx.Done():
+					return ctx.Err()
+				}
 				bs, err := decode(wk.p)
 				var hashes [][]uint64
 				if err == nil {
@@ -181,7 +193,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 					return ctx.Err()
 				}
 			}
-			return nil
 		})
 	}
 	go func() { workers.Wait(); close(doneCh) }()
