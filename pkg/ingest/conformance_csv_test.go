@@ -63,7 +63,7 @@ func readRaw(t *testing.T, path string, opts RawOptions) (recs [][]string, lines
 	return
 }
 
-func TestCSVSpectrum(t *testing.T) {
+func csvSpectrum(t *testing.T) {
 	dir := conformance(t, "csv-spectrum")
 	names, _ := filepath.Glob(filepath.Join(dir, "csvs", "*.csv"))
 	if len(names) != 12 {
@@ -138,7 +138,7 @@ func asError(err error, target **record.Error) bool {
 
 // TestDuckDBCSV checks each file of the DuckDB corpus reads as its README
 // says, or is rejected with a clear, positioned error.
-func TestDuckDBCSV(t *testing.T) {
+func duckdbCSV(t *testing.T) {
 	dir := conformance(t, "duckdb-csv")
 	type want struct {
 		opts    RawOptions
@@ -222,4 +222,13 @@ func TestDuckDBCSV(t *testing.T) {
 			t.Error("latin-1 bytes read as GB18030 without an error")
 		}
 	})
+}
+
+// TestConformance runs every public test file of ../shared/conformance
+// (csv-spectrum, DuckDB's CSV corpus, parquet-testing and DuckDB's Parquet
+// files) through the reader, each under a timeout.
+func TestConformance(t *testing.T) {
+	t.Run("csv-spectrum", csvSpectrum)
+	t.Run("duckdb-csv", duckdbCSV)
+	t.Run("parquet", parquetConformance)
 }

@@ -270,7 +270,7 @@ func pqRun(t *testing.T, name string, timeout time.Duration, f func() error) (er
 	}
 }
 
-func TestParquetConformance(t *testing.T) {
+func parquetConformance(t *testing.T) {
 	if _, err := os.Stat(pqConformanceDir); err != nil {
 		t.Skipf("conformance corpus not found: %v", err)
 	}

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -119,6 +121,17 @@ func FuzzScanner(f *testing.F) {
 	for _, s := range []string{"a,b\n1,2\n", "\"a\"\"b\",c\r\n", "\"x\ny\",z\n", "a,\"b", "\"\"\"\n", "a\"b,c\n", "\n\n,\n"} {
 		f.Add(s, false)
 		f.Add(s, true)
+	}
+	// the public conformance files are seeds too (small ones only, so the
+	// fuzzer spends its time mutating rather than minimizing)
+	for _, pattern := range []string{"csv-spectrum/csvs/*.csv", "duckdb-csv/*.csv", "duckdb-csv/*/*.csv"} {
+		names, _ := filepath.Glob(filepath.Join(conformanceDir, pattern))
+		for _, n := range names {
+			if data, err := os.ReadFile(n); err == nil && len(data) < 4096 {
+				f.Add(string(data), false)
+				f.Add(string(data), true)
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, in string, lenient bool) {
 		want, _, werr := scanAll(in, ',', lenient)
