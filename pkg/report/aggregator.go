@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"slices"
+	"unsafe"
 
 	"github.com/payops/analyze/pkg/record"
 )
@@ -46,6 +47,8 @@ type Aggregator struct {
 	rowBy  bool           // some byT is not nil
 	byNeed []record.Field // fields only --by needs, interned per row
 	byHint [][]int32      // per byNeed field, per merchant: the id seen last
+
+	roll *rollup // the last roll-up; nil after a change
 }
 
 // combo is one distinct tuple of the built-in dims and its counts, 128
@@ -178,13 +181,15 @@ var seed = maphash.MakeSeed()
 // purchases are counted by kind and skipped; every purchase is an attempt.
 // b is not kept, and Add allocates nothing once its tables have grown.
 //
-// A large run is bound by cache misses, not instructions: the combos do not
-// fit in cache. So Add works in passes: it encodes and hashes every row's
-// tuple (sequential work on the batch), then handles the rows in groups of
-// 16, loading the 16 index slots back to back, then the 16 combos, then the
-// 16 cells of the declines, so that their misses overlap instead of being
-// paid one after the other.
+// A large run is bound by cache misses, not instructions: the combo index,
+// the combos and the cells do not fit in cache. So Add works on 256 rows at
+// a time in passes, each prefetching what the next one reads: encode and
+// hash the tuples (prefetching their index slots), read the slots
+// (prefetching the combos), confirm and count (prefetching the cells of the
+// declines), update the cells. The misses of a chunk then overlap instead
+// of being paid one after the other.
 func (a *Aggregator) Add(b *record.Batch) {
+	a.roll = nil
 	n := b.Len
 	if len(b.Kind) < n || len(b.Outcome) < n || len(b.Amount) < n {
 		a.addSlow(b)
@@ -199,60 +204,114 @@ func (a *Aggregator) Add(b *record.Batch) {
 	tids, mids, names := col(b, record.TerminalID), col(b, record.MerchantID), col(b, record.MerchantName)
 	models, fws := col(b, record.TerminalModel), col(b, record.TerminalFirmware)
 
-	// pass 1: encode the tuples of the attempts
-	sc := &a.sc
-	sc.keys, sc.off, sc.rows = sc.keys[:0], append(sc.off[:0], 0), sc.rows[:0]
-	for i := 0; i < n; i++ {
-		if dup != nil && dup[i] {
-			continue
-		}
-		if k := kinds[i]; k != record.Purchase {
-			a.nonPurchase[min(k, record.OtherKind)]++
-			continue
-		}
-		cur := "CNY"
-		if curs != nil && curs[i] != "" {
-			cur = curs[i]
-		}
-		sc.keys = appendTuple(sc.keys, at(tids, i), at(mids, i), at(names, i), at(models, i), at(fws, i), cur)
-		sc.off = append(sc.off, int32(len(sc.keys)))
-		sc.rows = append(sc.rows, int32(i))
-	}
-	m := len(sc.rows)
-	// pass 2: hash them
-	sc.h = resize(sc.h, m)
-	for j := 0; j < m; j++ {
-		sc.h[j] = maphash.Bytes(seed, sc.keys[sc.off[j]:sc.off[j+1]])
-	}
-	// pass 3: find the combos and count, in groups
 	var byCols [record.NumFields][]string
 	for _, f := range a.byNeed {
 		byCols[f] = col(b, f)
 	}
-	for g0 := 0; g0 < m; g0 += probeGroup {
-		g1 := min(g0+probeGroup, m)
-		var ci [probeGroup]int32
-		a.resolve(g0, g1, &ci)
-		var os [probeGroup]record.Outcome
-		var am [probeGroup]int64
-		for j := g0; j < g1; j++ {
+	// in chunks, so that the scratch stays in the fastest caches
+	for c0 := 0; c0 < n; c0 += addChunk {
+		c1 := min(c0+addChunk, n)
+		// pass 1: encode the tuples of the attempts
+		sc := &a.sc
+		sc.keys, sc.off, sc.rows = sc.keys[:0], append(sc.off[:0], 0), sc.rows[:0]
+		for i := c0; i < c1; i++ {
+			if dup != nil && dup[i] {
+				continue
+			}
+			if k := kinds[i]; k != record.Purchase {
+				a.nonPurchase[min(k, record.OtherKind)]++
+				continue
+			}
+			cur := "CNY"
+			if curs != nil && curs[i] != "" {
+				cur = curs[i]
+			}
+			sc.keys = appendTuple(sc.keys, at(tids, i), at(mids, i), at(names, i), at(models, i), at(fws, i), cur)
+			sc.off = append(sc.off, int32(len(sc.keys)))
+			sc.rows = append(sc.rows, int32(i))
+		}
+		m := len(sc.rows)
+		// pass 2: hash them, and prefetch their index slots
+		sc.h = resize(sc.h, m)
+		mask := uint64(len(a.index) - 1)
+		for j := 0; j < m; j++ {
+			h := maphash.Bytes(seed, sc.keys[sc.off[j]:sc.off[j+1]])
+			sc.h[j] = h
+			if len(a.index) > 0 {
+				prefetch(uintptr(unsafe.Pointer(&a.index[h&mask])))
+			}
+		}
+		// pass 3: read the slots, prefetch the combos they point to
+		sc.ci = resize(sc.ci, m)
+		for j := 0; j < m; j++ {
+			sc.ci[j] = -1
+			if len(a.index) == 0 {
+				continue
+			}
+			if s := a.index[sc.h[j]&mask]; s != 0 {
+				ci := int32(-1)
+				if s>>32 == sc.h[j]>>32 {
+					ci = int32(uint32(s)) - 1
+				} else {
+					ci, _ = a.probe(sc.h[j], sc.h[j]+1)
+				}
+				if ci >= 0 {
+					p := uintptr(unsafe.Pointer(&a.combos[ci]))
+					prefetch(p)
+					prefetch(p + 64)
+					if a.rowBy {
+						prefetch(uintptr(unsafe.Pointer(&a.comboIDs[ci])))
+					}
+				}
+				sc.ci[j] = ci
+			}
+		}
+		// pass 4: confirm the combos (or add them), count, prefetch the cells
+		sc.os, sc.am = resize(sc.os, m), resize(sc.am, m)
+		for j := 0; j < m; j++ {
+			key := sc.keys[sc.off[j]:sc.off[j+1]]
+			ci := sc.ci[j]
+			if ci < 0 || !a.match(ci, sc.h[j], key) {
+				// a later slot of the probe, a new combo, or one added earlier in this chunk
+				if ci = a.find(sc.h[j], key); ci < 0 {
+					ci = a.newCombo(key, sc.h[j])
+				}
+				sc.ci[j] = ci
+			}
 			i := sc.rows[j]
 			o := outs[i]
 			if o >= record.NumOutcomes {
 				o = record.Unknown
 			}
-			os[j-g0], am[j-g0] = o, amts[i]
+			sc.os[j], sc.am[j] = o, amts[i]
+			cb := &a.combos[ci]
+			switch o {
+			case record.Approved:
+				cb.approved++
+			case record.Pending:
+				cb.pending++
+			default:
+				cb.declines++
+				a.cells.prefetch(cellKey(ci, o))
+			}
 		}
-		a.count(g1-g0, &ci, &os, &am)
+		// pass 5: the cells of the declines
+		for j := 0; j < m; j++ {
+			if o := sc.os[j]; o.IsDecline() {
+				a.cells.add(cellKey(sc.ci[j], o), 1, sc.am[j])
+			}
+		}
 		if a.rowBy {
-			for j := g0; j < g1; j++ {
-				a.addBy(&byCols, int(sc.rows[j]), ci[j-g0], os[j-g0], am[j-g0])
+			for j := 0; j < m; j++ {
+				a.addBy(&byCols, int(sc.rows[j]), sc.ci[j], sc.os[j], sc.am[j])
 			}
 		}
 	}
 }
 
-const probeGroup = 16
+// addChunk is the rows Add encodes at a time: their tuples (about 100 bytes
+// each) stay in L1/L2 between the passes.
+const addChunk = 256
 
 // scratch holds Add's per-batch work arrays, reused from batch to batch.
 type scratch struct {
@@ -260,7 +319,9 @@ type scratch struct {
 	off  []int32 // tuple j is keys[off[j]:off[j+1]]
 	rows []int32 // tuple j is row rows[j]
 	h    []uint64
-	sink uint64
+	ci   []int32
+	os   []record.Outcome
+	am   []int64
 }
 
 func resize[T any](s []T, n int) []T {
@@ -310,50 +371,6 @@ func (a *Aggregator) match(ci int32, h uint64, key []byte) bool {
 	return c.h == h && c.is(a.arena, key)
 }
 
-// resolve sets ci[j-g0] to the combo of tuple j, for g0 <= j < g1.
-func (a *Aggregator) resolve(g0, g1 int, ci *[probeGroup]int32) {
-	sc := &a.sc
-	if len(a.index) > 0 {
-		var s [probeGroup]uint64
-		mask := uint64(len(a.index) - 1)
-		for j := g0; j < g1; j++ { // independent loads: their misses overlap
-			s[j-g0] = a.index[sc.h[j]&mask]
-		}
-		var sink uint64
-		for j := g0; j < g1; j++ {
-			k := j - g0
-			ci[k] = -1
-			if s[k] == 0 {
-				continue
-			}
-			if s[k]>>32 == sc.h[j]>>32 {
-				ci[k] = int32(uint32(s[k])) - 1
-			} else {
-				ci[k], _ = a.probe(sc.h[j], sc.h[j]+1) // the next slots are in cache too, mostly
-			}
-			if ci[k] >= 0 {
-				sink ^= a.combos[ci[k]].h // independent loads again
-			}
-		}
-		sc.sink ^= sink
-	} else {
-		for k := range ci {
-			ci[k] = -1
-		}
-	}
-	for j := g0; j < g1; j++ {
-		k := j - g0
-		key := sc.keys[sc.off[j]:sc.off[j+1]]
-		if ci[k] >= 0 && a.match(ci[k], sc.h[j], key) {
-			continue
-		}
-		// a later slot of the probe, a new combo, or one added earlier in this group
-		if ci[k] = a.find(sc.h[j], key); ci[k] < 0 {
-			ci[k] = a.newCombo(key, sc.h[j])
-		}
-	}
-}
-
 // newCombo adds the combo of the encoded tuple key (copied).
 func (a *Aggregator) newCombo(key []byte, h uint64) int32 {
 	var v [6]string
@@ -392,27 +409,6 @@ func (a *Aggregator) put(h uint64, ci int32) {
 		if a.index[i] == 0 {
 			a.index[i] = slotOf(h, ci)
 			return
-		}
-	}
-}
-
-// count adds the attempts of one group of rows to their combos.
-func (a *Aggregator) count(n int, ci *[probeGroup]int32, os *[probeGroup]record.Outcome, am *[probeGroup]int64) {
-	for k := range n {
-		cb := &a.combos[ci[k]]
-		switch os[k] {
-		case record.Approved:
-			cb.approved++
-		case record.Pending:
-			cb.pending++
-		default:
-			cb.declines++
-			a.cells.touch(cellKey(ci[k], os[k])) // independent loads
-		}
-	}
-	for k := range n {
-		if os[k].IsDecline() {
-			a.cells.add(cellKey(ci[k], os[k]), 1, am[k])
 		}
 	}
 }
@@ -470,6 +466,7 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	if o == nil || o == a {
 		return
 	}
+	a.roll = nil
 	for k := range a.nonPurchase {
 		a.nonPurchase[k] += o.nonPurchase[k]
 	}

@@ -77,12 +77,12 @@ M2,乙,3,1,0,2,0.666667,network
 A,7,1,1,5,0.714286,network,2
 B,3,1,0,2,0.666667,network,0
 `,
-	"by_cause": `cause,currency,declines,amount,share,merchants,terminals
-consumer_account,CNY,1,0.99,0.142857,1,1
-network,CNY,3,16.00,0.428571,1,2
-network,HKD,1,5.00,0.142857,1,1
-network,JPY,1,7,0.142857,1,0
-risk_control,JPY,1,3000,0.142857,1,0
+	"by_cause": `cause,declines,amount,share,merchants,terminals,currency
+consumer_account,1,0.99,0.142857,1,1,CNY
+network,3,16.00,0.428571,1,2,CNY
+network,1,5.00,0.142857,1,1,HKD
+network,1,7,0.142857,1,0,JPY
+risk_control,1,3000,0.142857,1,0,JPY
 `,
 	"by_region": `region,currency,cause,declines,amount,attempts,decline_rate
 ,JPY,network,1,7,3,0.333333
@@ -193,8 +193,8 @@ M1,,2,1,0,1,0.500000,network
 terminal_model,attempts,approved,pending,declines,decline_rate,top_cause,terminals
 ,2,1,0,1,0.500000,network,0
 == by_cause
-cause,currency,declines,amount,share,merchants,terminals
-network,CNY,1,0.10,1.000000,1,0
+cause,declines,amount,share,merchants,terminals,currency
+network,1,0.10,1.000000,1,0,CNY
 == by_channel
 channel,currency,cause,declines,amount,attempts,decline_rate
 ,CNY,network,1,0.10,2,0.500000

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"github.com/payops/analyze/pkg/record"
 )
@@ -13,7 +14,6 @@ type cellTable struct {
 	slots []cellSlot
 	n     int
 	shift uint8
-	sink  uint64
 }
 
 type cellSlot struct {
@@ -31,10 +31,11 @@ func splitCellKey(k uint64) (int32, record.Outcome) {
 // pos is the key's home slot (Fibonacci hashing).
 func (t *cellTable) pos(key uint64) int { return int((key * 0x9e3779b97f4a7c15) >> t.shift) }
 
-// touch loads the key's home slot, so that a later add finds it in cache.
-func (t *cellTable) touch(key uint64) {
+// prefetch asks for the key's home slot, so that a later add finds it in
+// cache.
+func (t *cellTable) prefetch(key uint64) {
 	if len(t.slots) > 0 {
-		t.sink ^= t.slots[t.pos(key)].key
+		prefetch(uintptr(unsafe.Pointer(&t.slots[t.pos(key)])))
 	}
 }
 

@@ -8,10 +8,19 @@
 // the aggregators are combined with Merge at the end. Everything kept is an
 // exact count or an exact set, so the output is byte-identical however the
 // rows were spread over aggregators and in whatever order they were merged.
-// Text values are interned to dense ids (clones, since batch strings may
-// point into a per-batch arena), counters live in slices, and the per-row
-// work is a few string compares and map lookups with no allocation once the
-// values have been seen.
+//
+// Add keeps one counter record per distinct "combo" (terminal_id,
+// merchant_id, merchant_name, terminal_model, terminal_firmware, currency),
+// found through an open-addressing index on a hash of the encoded tuple and
+// confirmed by comparing the whole tuple (a hash collision never merges two
+// tuples). A terminal rarely changes merchant, model or firmware, so there
+// are about as many combos as terminals. Tables and Totals roll the combos
+// up into every built-in breakdown, and the distinct merchant and terminal
+// counts fall out of that roll-up exactly. A --by breakdown over those five
+// fields costs nothing per row; one over any other field (region, mcc,
+// payment_method, ...) keeps its own groups, interning its values per row.
+// Add allocates nothing per row once its tables have grown; the strings it
+// keeps are copies, since batch strings may point into a per-batch arena.
 //
 // Rows marked Dup are skipped. Rows that are not purchases are counted by
 // kind (void, refund, reversal, other) and skipped. Every purchase is an
@@ -19,6 +28,7 @@
 // declined transactions' amounts, in minor units, per currency: amounts of
 // different currencies are never added. A missing currency column or an
 // empty currency reads as CNY; any other missing text column reads as "".
+// An outcome outside the catalogue counts as unknown.
 //
 // # Breakdowns
 //
@@ -29,7 +39,7 @@
 //	by_model_firmware  terminal_model, terminal_firmware, currency, cause, declines, amount, attempts, decline_rate, terminals
 //	merchants          merchant_id, merchant_name, attempts, approved, pending, declines, decline_rate, top_cause
 //	terminal_models    terminal_model, attempts, approved, pending, declines, decline_rate, top_cause, terminals
-//	by_cause           cause, currency, declines, amount, share, merchants, terminals
+//	by_cause           cause, declines, amount, share, merchants, terminals, currency
 //	by_<d1>_<d2>...    d1, d2, ..., currency, cause, declines, amount, attempts, decline_rate   (one per --by, in option order)
 //
 // The by_* tables with a cause column have one row per (key, currency,
@@ -45,8 +55,8 @@
 //   - terminals in by_terminal_model and by_model_firmware: distinct
 //     non-empty terminal ids with a decline of that cause, model (and
 //     firmware) and currency; in terminal_models: distinct non-empty terminal
-//     ids seen in the model's attempts. Exact: the sets are kept.
-//   - by_cause has a currency column, which the original contract did not,
+//     ids seen in the model's attempts. Exact: counted from the combos, never estimated.
+//   - by_cause has a currency column (appended last), which the original contract did not,
 //     because amounts are never summed across currencies. share is the
 //     row's declines over all declines of the run (all currencies), so the
 //     shares of all rows add up to 1 (up to rounding). merchants and
@@ -80,6 +90,11 @@
 // shape whatever the number of currencies:
 //
 //	"causes": {"network": {"declines": 3, "amounts": {"CNY": "12.50", "HKD": "3.00"}}}
+//
+// WriteText prints the totals, the row reconciliation, the causes and the
+// top merchants and terminal models for a terminal, aligned by display
+// width (DisplayWidth: East Asian Wide and Fullwidth characters take two
+// columns), an absent name as "-", control characters as "?".
 //
 // # Output sets
 //

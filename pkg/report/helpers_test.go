@@ -348,7 +348,7 @@ func reference(rows []row, by [][]record.Field) map[string][][]string {
 	}
 	var bc [][]string
 	for k, c := range causes {
-		bc = append(bc, []string{k[0], k[1], fmt.Sprint(c.declines), money(c.amount, k[1]), rate(c.declines, all), fmt.Sprint(len(c.merch)), fmt.Sprint(len(c.terms))})
+		bc = append(bc, []string{k[0], fmt.Sprint(c.declines), money(c.amount, k[1]), rate(c.declines, all), fmt.Sprint(len(c.merch)), fmt.Sprint(len(c.terms)), k[1]})
 	}
 	res["by_cause"] = bc
 	for _, dims := range by {
@@ -361,8 +361,15 @@ func reference(rows []row, by [][]record.Field) map[string][][]string {
 		}, false, same)
 	}
 	// sort by the key columns: for these tables, every column up to the
-	// numbers, and top_cause never decides (the keys are unique)
-	for _, rows := range res {
+	// numbers, and top_cause never decides (the keys are unique); by_cause's
+	// keys are its first and last columns (cause, currency)
+	for name, rows := range res {
+		if name == "by_cause" {
+			slices.SortFunc(rows, func(x, y []string) int {
+				return slices.Compare([]string{x[0], x[len(x)-1]}, []string{y[0], y[len(y)-1]})
+			})
+			continue
+		}
 		slices.SortFunc(rows, func(x, y []string) int { return slices.Compare(x, y) })
 	}
 	return res

@@ -17,8 +17,8 @@ import (
 // SummaryName is the file that marks a complete output set.
 const SummaryName = "summary.json"
 
-// Formats are the table formats WriteTables knows, as --format names them.
-var Formats = []string{"csv", "json", "parquet"}
+// knownFormats are the table formats WriteTables knows, as --format names them.
+var knownFormats = []string{"csv", "json", "parquet"}
 
 // WriteOptions configure WriteTables. The zero value writes CSV without a BOM.
 type WriteOptions struct {
@@ -178,7 +178,7 @@ func (s *OutputSet) writeFile(name string, write func(io.Writer) error) error {
 func (s *OutputSet) WriteTables(tables []Table, formats []string, opts WriteOptions) error {
 	var fs []string
 	for _, f := range formats {
-		if !slices.Contains(Formats, f) {
+		if !slices.Contains(knownFormats, f) {
 			return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--format %s: unknown format (known: csv, json, parquet)", f)}
 		}
 		if !slices.Contains(fs, f) {

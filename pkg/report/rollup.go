@@ -17,7 +17,16 @@ type rollup struct {
 	merchants                   int64
 }
 
+// rollUp returns the roll-up of the combos, made once per change of a.
+// It must not be modified.
 func (a *Aggregator) rollUp() *rollup {
+	if a.roll == nil {
+		a.roll = a.makeRollup()
+	}
+	return a.roll
+}
+
+func (a *Aggregator) makeRollup() *rollup {
 	r := &rollup{
 		merch:      newGroupTable([]record.Field{record.MerchantID}, false),
 		model:      newGroupTable([]record.Field{record.TerminalModel}, true),

@@ -237,8 +237,11 @@ func (a *Aggregator) modelsTable(r *rollup) Table {
 }
 
 func (a *Aggregator) causesTable(r *rollup) Table {
-	tb := Table{Name: "by_cause", Columns: []string{"cause", "currency", "declines", "amount", "share", "merchants", "terminals"},
-		Kinds: []ColKind{ColString, ColString, ColInt, ColAmount, ColRate, ColInt, ColInt}}
+	// currency comes last: the contract's columns are cause … terminals, and
+	// later versions may only append (amounts are never summed across
+	// currencies, so a run with several has a row per cause and currency).
+	tb := Table{Name: "by_cause", Columns: []string{"cause", "declines", "amount", "share", "merchants", "terminals", "currency"},
+		Kinds: []ColKind{ColString, ColInt, ColAmount, ColRate, ColInt, ColInt, ColString}}
 	merch := make([]int64, len(r.causeDecl))
 	for key := range r.causeMerch {
 		cc, _ := splitPair(key)
@@ -254,8 +257,8 @@ func (a *Aggregator) causesTable(r *rollup) Table {
 			continue
 		}
 		cur, cause := int32(cc)/numOutcomes, record.Outcome(int32(cc)%numOutcomes)
-		tb.Rows = append(tb.Rows, []string{cause.String(), a.cur.vals[cur], itoa(n), a.amount(cur, r.causeAmt[cc]),
-			FormatRate(n, r.declines), itoa(merch[cc]), itoa(terms[cc])})
+		tb.Rows = append(tb.Rows, []string{cause.String(), itoa(n), a.amount(cur, r.causeAmt[cc]),
+			FormatRate(n, r.declines), itoa(merch[cc]), itoa(terms[cc]), a.cur.vals[cur]})
 	}
 	sortRows(&tb)
 	return tb

@@ -88,7 +88,7 @@ func WriteText(w io.Writer, sum *Summary, tables []Table, opts TextOptions) erro
 		return nil
 	}
 	if t := find("by_cause"); t != nil {
-		section(bw, "causes", t, []string{"cause", "currency", "declines", "amount", "share", "merchants", "terminals"}, 0)
+		section(bw, "causes", t, []string{"cause", "declines", "amount", "currency", "share", "merchants", "terminals"}, 0)
 	}
 	if t := find("merchants"); t != nil {
 		section(bw, fmt.Sprintf("top %d merchants by declines", top), t,
