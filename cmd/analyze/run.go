@@ -157,35 +157,35 @@ func parseDelimiter(s string) (byte, error) {
 
 // ingestOptions turns the input flags into ingest options.
 func (o *runOptions) ingestOptions() (ingest.Options, error) {
-	var io_ ingest.Options
+	var opts ingest.Options
 	d, err := parseDelimiter(o.delimiter)
 	if err != nil {
-		return io_, err
+		return opts, err
 	}
-	io_.Delimiter = d
-	io_.Encoding = strings.ToLower(o.encoding)
-	io_.LenientQuotes = o.lenientQuotes
-	io_.AmountUnit = o.amountUnit
-	if io_.Columns, err = ingest.ParseColumns(o.columns); err != nil {
-		return io_, err
+	opts.Delimiter = d
+	opts.Encoding = strings.ToLower(o.encoding)
+	opts.LenientQuotes = o.lenientQuotes
+	opts.AmountUnit = o.amountUnit
+	if opts.Columns, err = ingest.ParseColumns(o.columns); err != nil {
+		return opts, err
 	}
 	loc, err := time.LoadLocation(o.tz)
 	if err != nil {
-		return io_, usagef("--tz %q: %v", o.tz, err)
+		return opts, usagef("--tz %q: %v", o.tz, err)
 	}
-	io_.TZ = loc
+	opts.TZ = loc
 	raw := ingest.RawOptions{Delimiter: d}
 	if o.terminals != "" {
-		if io_.Terminals, err = ingest.LoadTerminals(o.terminals, raw); err != nil {
-			return io_, &exitErr{code: exitUsage, err: fmt.Errorf("--terminals: %w", err)}
+		if opts.Terminals, err = ingest.LoadTerminals(o.terminals, raw); err != nil {
+			return opts, &exitErr{code: exitUsage, err: fmt.Errorf("--terminals: %w", err)}
 		}
 	}
 	if o.merchants != "" {
-		if io_.Merchants, err = ingest.LoadMerchants(o.merchants, raw); err != nil {
-			return io_, &exitErr{code: exitUsage, err: fmt.Errorf("--merchants: %w", err)}
+		if opts.Merchants, err = ingest.LoadMerchants(o.merchants, raw); err != nil {
+			return opts, &exitErr{code: exitUsage, err: fmt.Errorf("--merchants: %w", err)}
 		}
 	}
-	return io_, io_.Validate()
+	return opts, opts.Validate()
 }
 
 func parseBy(specs []string) ([][]record.Field, error) {

@@ -261,9 +261,9 @@ func decode(p ingest.Part) (bs []*record.Batch, err error) {
 }
 
 // readFile opens one input and sends its parts to the workers in order.
-func readFile(ctx context.Context, i int, in ingest.Input, io_ *ingest.Options, workCh chan<- work, permits chan struct{}) fileEnd {
+func readFile(ctx context.Context, i int, in ingest.Input, iopts *ingest.Options, workCh chan<- work, permits chan struct{}) fileEnd {
 	end := fileEnd{file: i, info: InputInfo{Path: in.Path}}
-	f, err := ingest.Open(in, i, io_)
+	f, err := ingest.Open(in, i, iopts)
 	if err != nil {
 		end.err = err
 		return end
