@@ -160,7 +160,8 @@ UnionPay QR codes) and their Chinese messages; a few message-only rows,
 pending payments, voids/refunds/reversals (about 3%) and rows exported twice
 (same txn_id). Planted: from 14:00 to 15:00 Huabei (花呗) payments on Newland
 ME31 terminals with firmware below 2.4 in 广东 fail with code 58 (不允许终端进行的交易),
-and card payments fail with 96/90 in CUP's day-end window 23:00-23:20.
+and about 30% of card payments fail with 96/90 in CUP's day-end window
+23:00-23:20.
 Merchant 2 of each universe has a quoted word in its name, and some names
 hold a comma (RFC 4180 quoting).
 

@@ -3,9 +3,8 @@ package record
 // MaskPANs masks the card numbers inside free text: every run of 13 to 19
 // digits (also when split by single spaces or dashes) that passes the Luhn
 // check, as every real PAN does, keeps its first six and last four digits.
-// Runs longer than 19 digits are masked too, since one may hide a PAN.
 // The Luhn check spares most merchant ids, order numbers and timestamps of
-// the same length. It is applied to every raw record and error text that
+// the same length; longer runs (20-digit order numbers) are no PANs. It is applied to every raw record and error text that
 // may leave the process; values of a known card-number column go through
 // MaskPAN instead, which masks whatever they hold.
 func MaskPANs(s string) string {
@@ -37,7 +36,7 @@ func MaskPANs(s string) string {
 			}
 			break
 		}
-		if digits > 19 || digits >= 13 && luhn(b[start:end]) {
+		if digits >= 13 && digits <= 19 && luhn(b[start:end]) {
 			seen := 0
 			for k := start; k < end; k++ {
 				if !isDigit(b[k]) {

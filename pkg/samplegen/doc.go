@@ -12,7 +12,9 @@
 //
 // A merchant universe (Options.Merchants merchants, each with one or more
 // terminals of a real model and firmware) is drawn first; rows then arrive
-// in time order over Options.Span with a day-shaped volume curve. About 85%
+// in time order over Options.Span with a day-shaped volume curve (the
+// incident's retries, written right after the attempt they follow, are up
+// to a few minutes ahead of their neighbours). About 85%
 // of purchases are approved; declines carry codes of the namespace the
 // payment method implies, all taken from shared/reference/response-codes.md:
 // CUP field-39 codes for cards, Alipay 40004 + ACQ.* sub-codes (sometimes
@@ -33,8 +35,8 @@
 //     some payers then switch to Alipay balance or WeChat, so the hour also
 //     carries extra attempts. Merchant 0, the busiest, is a 广东 chain of
 //     ME31 terminals, so the incident shows even in a few thousand rows.
-//   - CUP's day-end window, 23:00 to 23:20: card payments fail with 96 or
-//     90 across all merchants (system_maintenance).
+//   - CUP's day-end window, 23:00 to 23:20: about 30% of card payments
+//     fail with 96 or 90, across all merchants (system_maintenance).
 //   - Per merchant: Huabei not enabled (ACQ.MERCHANT_AGREEMENT_NOT_EXIST),
 //     WeChat permission missing (NOAUTH), flagged by risk control.
 //   - Per terminal: bad keys (A0, MAC校验错) and a weak network (timeouts:
