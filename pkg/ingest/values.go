@@ -233,7 +233,9 @@ func (p *timeParser) parse(s string) (int64, error) {
 	default:
 		return 0, errTime
 	}
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 60 {
+	// Years before 1900 are placeholders for "no time" (0000-00-00 ...),
+	// never real transactions.
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || y < 1900 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 60 {
 		return 0, errTime
 	}
 	// optional fraction

@@ -75,6 +75,8 @@ func TestParseTime(t *testing.T) {
 		{" 2026-11-21 14:30:05 ", base, true},
 		{"2024-02-29 00:00:00", time.Date(2024, 2, 29, 0, 0, 0, 0, shanghai).Unix(), true},
 		{"2026-02-29 00:00:00", 0, false},
+		{"0000-01-01 00:00:00", 0, false}, // a placeholder, found by the fuzzer
+		{"0000-00-00 00:00:00", 0, false},
 		{"2026-13-01 00:00:00", 0, false},
 		{"2026-11-21 24:00:00", 0, false},
 		{"2026-11-21", 0, false},
