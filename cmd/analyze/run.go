@@ -310,7 +310,7 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	// often costs little memory and saves the write barriers of a
 	// column-per-field batch (see README, memory model).
 	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
 	start := time.Now()
 	res, err := pipeline.Run(ctx, popts)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 
@@ -26,6 +28,7 @@ type chunker struct {
 	file    string
 	size    int // target chunk size
 	pending []byte
+	cur     *chunkBuf // the buffer pending lives in
 	eof     bool
 	line    int64 // line number of pending's first byte
 	off     int64 // offset of pending's first byte in the decoded stream
@@ -33,13 +36,63 @@ type chunker struct {
 	lenient bool
 }
 
+// chunkBuf is a reference-counted read buffer: the chunker holds one
+// reference while it reads into it, and each part cut from it holds one
+// until its batch is released, after aggregation. Recycling the buffers
+// spares the page faults of a fresh megabyte per part (a quarter of the
+// CPU time on a 1 GB file).
+type chunkBuf struct {
+	b    []byte
+	refs atomic.Int32
+}
+
+const pooledBufSize = 2<<20 + 64<<10
+
+var chunkPool = sync.Pool{New: func() any { return &chunkBuf{b: make([]byte, pooledBufSize)} }}
+
+// ScribbleReleased makes released buffers fill with 0xFF before reuse, so
+// tests catch any string still pointing into one. Tests only.
+var ScribbleReleased bool
+
+func (cb *chunkBuf) release() {
+	if cb.refs.Add(-1) != 0 {
+		return
+	}
+	if cap(cb.b) != pooledBufSize {
+		return // an oversized buffer for a long record: let the GC have it
+	}
+	if ScribbleReleased {
+		b := cb.b[:cap(cb.b)]
+		for i := range b {
+			b[i] = 0xFF
+		}
+	}
+	chunkPool.Put(cb)
+}
+
+func newChunkBuf(capacity int) *chunkBuf {
+	var cb *chunkBuf
+	if capacity <= pooledBufSize {
+		cb = chunkPool.Get().(*chunkBuf)
+	} else {
+		cb = &chunkBuf{b: make([]byte, capacity)}
+	}
+	cb.refs.Store(1)
+	return cb
+}
+
 // fill reads until pending holds at least n bytes or the input ends.
 func (c *chunker) fill(n int) error {
 	if len(c.pending) >= n || c.eof {
 		return nil
 	}
-	buf := make([]byte, len(c.pending), max(n, 2*len(c.pending))+utf8.UTFMax)
+	nb := newChunkBuf(max(n, 2*len(c.pending)) + utf8.UTFMax)
+	buf := nb.b[:len(c.pending)]
 	copy(buf, c.pending)
+	if c.cur != nil {
+		c.cur.release()
+	}
+	c.cur = nb
 	for len(buf) < n && !c.eof {
 		m, err := c.r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
@@ -78,6 +131,7 @@ func (c *chunker) next() (data []byte, line, off int64, err error) {
 			cut = lastBoundary(c.pending)
 		}
 		if cut > 0 {
+			c.cur.refs.Add(1) // the part's reference, dropped by the caller's release
 			data = c.pending[:cut:cut]
 			line, off = c.line, c.off
 			c.pending = c.pending[cut:]
@@ -135,7 +189,8 @@ func openCSV(fc *fileCtx, r io.Reader) (partSource, error) {
 		// The delimiter can be the second byte of a GBK character, so
 		// records cannot be split on raw bytes: decode the stream first.
 		tr := transform.NewReader(io.MultiReader(bytes.NewReader(ch.pending), r), gbEncoding(enc).NewDecoder())
-		ch.r, ch.pending, ch.eof = tr, nil, false
+		// the old buffer lives on inside the MultiReader: drop it, never recycle it
+		ch.r, ch.pending, ch.eof, ch.cur = tr, nil, false, nil
 		if err := ch.fill(1 << 20); err != nil {
 			return nil, err
 		}
@@ -209,19 +264,26 @@ func (s *csvSource) next() (Part, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &csvPart{fc: s.fc, data: data, line: line, off: off, seq: s.seq}
+	p := &csvPart{fc: s.fc, data: data, buf: s.ch.cur, line: line, off: off, seq: s.seq}
 	s.seq++
 	return p, nil
 }
 
-func (s *csvSource) close() error { return nil }
+func (s *csvSource) close() error {
+	if s.ch.cur != nil {
+		s.ch.cur.release()
+		s.ch.cur = nil
+	}
+	return nil
+}
 
 // csvPart is a run of whole records.
 type csvPart struct {
 	fc   *fileCtx
 	data []byte
-	line int64 // line of data[0]
-	off  int64 // offset of data[0] in the decoded stream
+	buf  *chunkBuf // data's buffer, released with the batch
+	line int64     // line of data[0]
+	off  int64     // offset of data[0] in the decoded stream
 	seq  int
 }
 
@@ -268,6 +330,7 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 	for pos := 0; pos < len(data); {
 		next, nl, blank, serr := sc.scan(data, pos)
 		if serr != nil {
+			p.buf.release() // nothing of the chunk is kept
 			return nil, fc.scanFault(serr, line, p.off)
 		}
 		raw := data[pos:next]
@@ -320,6 +383,7 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 			rb.add(&row, raw)
 		}
 	}
+	b.Release = p.buf.release
 	return []*record.Batch{b}, nil
 }
 

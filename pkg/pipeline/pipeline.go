@@ -330,5 +330,8 @@ func runAggregator(agg *report.Aggregator, ch <-chan aggMsg, ro report.Options) 
 		default:
 			agg.Add(m.b)
 		}
+		if m.b != nil && m.b.Release != nil {
+			m.b.Release()
+		}
 	}
 }

@@ -1,5 +1,7 @@
 package record
 
+import "strings"
+
 // Batch is a slice of rows in columns, the unit that flows between stages.
 // A Batch is written by one goroutine at a time: ingest fills it, classify
 // sets Outcome and NS, the sequencer may set Dup, and report reads it.
@@ -35,6 +37,11 @@ type Batch struct {
 	// Misses counts values outside the fixed vocabularies (payment_method,
 	// channel, txn_type), by field and raw value. nil when there were none.
 	Misses map[Field]map[string]int
+
+	// Release, when set, hands the batch's arena back to ingest for reuse.
+	// The last stage calls it once it is done with the batch; after that no
+	// string of Text may be used, so every stage clones what it keeps.
+	Release func()
 }
 
 // Has reports whether the batch carries the text field f.
@@ -49,6 +56,9 @@ func (b *Batch) Miss(f Field, value string) {
 	if m == nil {
 		m = make(map[string]int)
 		b.Misses[f] = m
+	}
+	if _, ok := m[value]; !ok {
+		value = strings.Clone(value) // kept past Release
 	}
 	m[value]++
 }
