@@ -65,31 +65,6 @@ func pqWriteRecord(t *testing.T, rec arrow.RecordBatch, props []parquet.WriterPr
 	return p
 }
 
-// pqReadAll opens path and decodes its parts in order.
-func pqReadAll(t *testing.T, path string, opts *Options) (*File, []*record.Batch, error) {
-	t.Helper()
-	f, err := Open(Input{Path: path}, 0, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	var out []*record.Batch
-	for {
-		p, err := f.Next()
-		if err == io.EOF {
-			return f, out, nil
-		}
-		if err != nil {
-			return f, out, err
-		}
-		bs, err := p.Decode()
-		if err != nil {
-			return f, out, err
-		}
-		out = append(out, bs...)
-	}
-}
-
 // pqRow is one accepted row in a comparable form.
 type pqRow struct {
 	Line   int64
@@ -163,7 +138,7 @@ const pqTypedRows = `[
 
 func TestParquetTypedColumns(t *testing.T) {
 	p := pqWriteArrow(t, pqTypedSchema, pqTypedRows, []parquet.WriterProperty{parquet.WithMaxRowGroupLength(4), parquet.WithCompression(compress.Codecs.Snappy)})
-	f, bs, err := pqReadAll(t, p, &Options{})
+	f, bs, err := readAll(t, p, &Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +235,7 @@ func TestParquetWallClockAndFen(t *testing.T) {
 		{&Options{AmountUnit: "fen"}, []time.Time{utc(6, 30, 5), time.Date(2026, 3, 7, 18, 30, 0, 0, time.UTC)}, []int64{1250, 7}},
 		{&Options{TZ: time.UTC}, []time.Time{utc(14, 30, 5), time.Date(2026, 3, 8, 2, 30, 0, 0, time.UTC)}, []int64{125000, 700}},
 	} {
-		_, bs, err := pqReadAll(t, p, tc.opts)
+		_, bs, err := readAll(t, p, tc.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +270,7 @@ func TestParquetOtherTypes(t *testing.T) {
 		if typ := pqColumnType(t, p, "txn_time"); typ != "INT96" {
 			t.Fatalf("txn_time stored as %s, want INT96", typ)
 		}
-		_, bs, err := pqReadAll(t, p, &Options{})
+		_, bs, err := readAll(t, p, &Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +295,7 @@ func TestParquetOtherTypes(t *testing.T) {
 {"txn_time": "2026-11-22", "merchant_id": "M2", "terminal_model": "X", "amount": "12345678901234.560000000000000000", "resp_code": "00"},
 {"txn_time": "2026-11-23", "merchant_id": "M3", "terminal_model": "X", "amount": "0.010000000000000001", "resp_code": "00"}
 ]`, nil)
-		_, bs, err := pqReadAll(t, p, &Options{})
+		_, bs, err := readAll(t, p, &Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +317,7 @@ func TestParquetOtherTypes(t *testing.T) {
 			{Name: "resp_code", Type: arrow.BinaryTypes.String},
 		}, nil)
 		p := pqWriteArrow(t, sc, `[{"交易日期": "2026-11-21", "交易时间": 52205250, "merchant_id": "M1", "terminal_model": "X", "amount": "¥1,234.50", "resp_code": "00"}]`, nil)
-		_, bs, err := pqReadAll(t, p, &Options{})
+		_, bs, err := readAll(t, p, &Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -364,7 +339,7 @@ func TestParquetOtherTypes(t *testing.T) {
 {"txn_time": "253402300799", "merchant_id": "M2", "terminal_model": "X", "amount": 18446744073709551615, "resp_code": "00"},
 {"txn_time": "253402300799", "merchant_id": "M3", "terminal_model": "X", "amount": 46116860184273879, "resp_code": "00"}
 ]`, nil)
-		_, bs, err := pqReadAll(t, p, &Options{})
+		_, bs, err := readAll(t, p, &Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,7 +361,7 @@ func TestParquetOtherTypes(t *testing.T) {
 			{Name: "resp_code", Type: arrow.BinaryTypes.String},
 		}, nil)
 		p := pqWriteArrow(t, sc, `[{"txn_time": 1, "merchant_id": "M1", "terminal_model": "X", "amount": true, "resp_code": "00"}]`, nil)
-		_, _, err := pqReadAll(t, p, &Options{})
+		_, _, err := readAll(t, p, &Options{})
 		if record.KindOf(err) != record.KindSchema || !strings.Contains(err.Error(), `column "txn_time"`) || !strings.Contains(err.Error(), "no date column") {
 			t.Errorf("err = %v, want a schema error about the TIME column", err)
 		}
@@ -436,7 +411,7 @@ func TestParquetInvalidUTF8(t *testing.T) {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	p := pqWriteRecord(t, rec, nil)
-	_, bs, err := pqReadAll(t, p, &Options{})
+	_, bs, err := readAll(t, p, &Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +433,7 @@ func TestParquetMissingColumn(t *testing.T) {
 		{Name: "status", Type: arrow.BinaryTypes.String},
 	}, nil)
 	p := pqWriteArrow(t, sc, `[{"txn_time": "2026-11-21 14:30:05", "merchant_id": "M1", "terminal_model": "A920", "amount": "1", "status": "ok"}]`, nil)
-	_, _, err := pqReadAll(t, p, &Options{})
+	_, _, err := readAll(t, p, &Options{})
 	if record.KindOf(err) != record.KindSchema {
 		t.Fatalf("err = %v, want KindSchema", err)
 	}
@@ -480,14 +455,14 @@ func TestParquetNestedColumns(t *testing.T) {
 	// An unmapped nested column is skipped.
 	sc := arrow.NewSchema(append(fields, arrow.Field{Name: "tags", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true}), nil)
 	p := pqWriteArrow(t, sc, `[{"txn_time": "2026-11-21 14:30:05", "merchant_id": "M1", "terminal_model": "A920", "amount": "1", "resp_code": "00", "tags": ["a", "b"]}]`, nil)
-	_, bs, err := pqReadAll(t, p, &Options{})
+	_, bs, err := readAll(t, p, &Options{})
 	if rows, _ := pqFlatten(t, bs); err != nil || len(rows) != 1 {
 		t.Errorf("unmapped list column: rows %+v, err %v", rows, err)
 	}
 	// A mapped one is refused, naming the column.
 	sc = arrow.NewSchema(append(fields, arrow.Field{Name: "txn_id", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true}), nil)
 	p = pqWriteArrow(t, sc, `[{"txn_time": "2026-11-21 14:30:05", "merchant_id": "M1", "terminal_model": "A920", "amount": "1", "resp_code": "00", "txn_id": ["a"]}]`, nil)
-	_, _, err = pqReadAll(t, p, &Options{})
+	_, _, err = readAll(t, p, &Options{})
 	if record.KindOf(err) != record.KindUnsupported || !strings.Contains(err.Error(), `column "txn_id"`) || !strings.Contains(err.Error(), "LIST") {
 		t.Errorf("err = %v, want KindUnsupported naming txn_id", err)
 	}
@@ -523,7 +498,7 @@ func pqManyGroups(t *testing.T) string {
 func TestParquetConcurrentRowGroups(t *testing.T) {
 	p := pqManyGroups(t)
 	opts := &Options{BatchRows: 3, AmountUnit: "fen"}
-	_, want, err := pqReadAll(t, p, opts)
+	_, want, err := readAll(t, p, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -659,7 +634,7 @@ func TestParquetSpooled(t *testing.T) {
 		bs = append(bs, got...)
 	}
 	src.close()
-	_, want, err := pqReadAll(t, p, &Options{AmountUnit: "fen"})
+	_, want, err := readAll(t, p, &Options{AmountUnit: "fen"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -717,7 +692,7 @@ func TestParquetForeignWriter(t *testing.T) {
 	}
 	fw.Close()
 
-	_, bs, err := pqReadAll(t, p, &Options{})
+	_, bs, err := readAll(t, p, &Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -738,7 +713,7 @@ func TestParquetForeignWriter(t *testing.T) {
 		{map[record.Field]string{record.Amount: "trans_amount", record.TxnTime: "stamp"}, "", []int64{150, 12345}},
 		{map[record.Field]string{record.Amount: "fen", record.TxnTime: "wall"}, "fen", []int64{1250, 99}},
 	} {
-		_, bs, err = pqReadAll(t, p, &Options{Columns: tc.cols, AmountUnit: tc.unit})
+		_, bs, err = readAll(t, p, &Options{Columns: tc.cols, AmountUnit: tc.unit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -762,7 +737,7 @@ func TestParquetLegacyLZ4(t *testing.T) {
 	row := `{"txn_time": "2026-11-21 14:30:05", "merchant_id": "M1", "terminal_model": "A920", "amount": "1.00", "resp_code": "00"}`
 	rows := "[" + strings.TrimSuffix(strings.Repeat(row+",", 500), ",") + "]"
 	p := pqWriteArrow(t, sc, rows, []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Lz4), parquet.WithDictionaryDefault(false)})
-	_, bs, err := pqReadAll(t, p, &Options{})
+	_, bs, err := readAll(t, p, &Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -790,7 +765,7 @@ func TestParquetCorrupt(t *testing.T) {
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, bs, err := pqReadAll(t, path, &Options{})
+		_, bs, err := readAll(t, path, &Options{})
 		if err == nil {
 			// garbled values may still decode; every row must be accounted for
 			n := 0
