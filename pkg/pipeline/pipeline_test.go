@@ -264,3 +264,38 @@ func TestIDSet(t *testing.T) {
 		t.Fatal("size changed")
 	}
 }
+
+// TestFileVanishesMidRun deletes an input after the run has started and
+// before it is opened: the run stops with an error naming it, or skips it.
+func TestFileVanishesMidRun(t *testing.T) {
+	dir := t.TempDir()
+	rows := genRows(900)
+	paths := []string{write(t, dir, "1.csv", rows[:300]), write(t, dir, "2.csv", rows[300:600]), write(t, dir, "3.csv", rows[600:])}
+	for _, skip := range []bool{false, true} {
+		os.WriteFile(paths[2], []byte(hdr+strings.Join(rows[600:], "\n")+"\n"), 0o644)
+		removed := false
+		res, _, err := run(t, paths, func(o *Options) {
+			o.Workers = 1 // one file open at a time: the third opens after the first is done
+			o.SkipBadFiles = skip
+			o.OnReject = func(*record.Error) error {
+				if !removed {
+					removed = true
+					os.Remove(paths[2])
+				}
+				return nil
+			}
+		})
+		if !removed {
+			t.Fatal("the fixture has no rejects in the first file")
+		}
+		if !skip {
+			if err == nil || !strings.Contains(err.Error(), paths[2]) || record.KindOf(err) != record.KindIO {
+				t.Errorf("want an i/o error naming %s, got %v", paths[2], err)
+			}
+			continue
+		}
+		if err != nil || res.Skipped != 1 || res.Inputs[2].Err == nil || res.RowsRead != 600 {
+			t.Errorf("skip: err %v, skipped %d, read %d", err, res.Skipped, res.RowsRead)
+		}
+	}
+}
