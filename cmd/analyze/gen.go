@@ -80,5 +80,8 @@ func genCmd(ctx context.Context, args []string, env *Env) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("gen: writing %s: %w", out, err)
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes it 0600
+		return err
+	}
 	return os.Rename(tmp.Name(), out)
 }

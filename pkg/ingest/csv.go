@@ -318,8 +318,10 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 	rb := newRowBuilder(fc)
 	b := rb.start(p.seq, bytes.Count(p.data, nlByte)+1)
 	var dec *encoding.Decoder
+	var decoded map[string]string // raw GBK field → its UTF-8 text
 	if fc.enc != EncUTF8 {
 		dec = gbEncoding(fc.enc).NewDecoder()
+		decoded = make(map[string]string)
 	}
 	// One check of the whole chunk (fast, vectorized for ASCII stretches)
 	// spares the per-field checks in the common case of clean UTF-8.
@@ -358,8 +360,19 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 			if !clean && !isASCII(v) {
 				var good bool
 				if dec != nil {
+					// Decoding is the slow part of a GBK file, and the same
+					// few texts (channels, methods, names) repeat: decode
+					// each distinct one once per part.
+					if d, hit := decoded[string(v)]; hit {
+						row.val[f] = d
+						continue
+					}
 					d, err := dec.Bytes(v)
-					v, good = d, err == nil && !bytes.ContainsRune(d, utf8.RuneError)
+					good = err == nil && !bytes.ContainsRune(d, utf8.RuneError)
+					if good {
+						decoded[bytesToString(v)] = bytesToString(d)
+					}
+					v = d
 				} else {
 					good = utf8.Valid(v) && !(fc.transcoded && bytes.ContainsRune(v, utf8.RuneError))
 				}
