@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 5s
 
-.PHONY: build test check vet fmt imports bench fuzz fuzz-smoke demo samples clean
+.PHONY: build test check vet fmt imports bench bench-memory fuzz fuzz-smoke demo samples clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o analyze ./cmd/analyze
@@ -58,6 +58,14 @@ samples:
 # analyze against DuckDB on 5M generated rows (a separate module, see bench/).
 bench: build
 	cd bench && $(GO) run ./cmd/duckbench -analyze ../analyze
+
+# Peak RSS with many distinct keys: ROWS rows over MERCHANTS merchants.
+ROWS      ?= 20000000
+MERCHANTS ?= 1000000
+bench-memory: build
+	@mkdir -p bench/work
+	@test -f bench/work/mem-$(ROWS)-$(MERCHANTS).csv || ./analyze gen --rows $(ROWS) --merchants $(MERCHANTS) -o bench/work/mem-$(ROWS)-$(MERCHANTS).csv
+	/usr/bin/time -f "peak RSS %M KB, %e s wall" ./analyze run -q -o bench/work/out-mem bench/work/mem-$(ROWS)-$(MERCHANTS).csv
 
 clean:
 	rm -rf analyze out

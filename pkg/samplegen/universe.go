@@ -74,7 +74,11 @@ func newUniverse(r *rand.Rand, n int, seed uint64) *universe {
 		default:
 			m.name = prefix + word + suffix
 		}
-		m.id = "898" + c.area + m.mcc.code + pad4(i%10000)
+		if n <= 10000 {
+			m.id = "898" + c.area + m.mcc.code + pad4(i) // 15 digits, like UnionPay merchant numbers
+		} else {
+			m.id = "898" + c.area + m.mcc.code + padN(i, 7) // unique up to 10M merchants
+		}
 
 		for p := range numPM {
 			w := basePM[p]
@@ -149,9 +153,11 @@ func firmwareBelow(v string, major, minor int) bool {
 	return a < major || a == major && b < minor
 }
 
-func pad4(n int) string {
+func pad4(n int) string { return padN(n, 4) }
+
+func padN(n, width int) string {
 	s := strconv.Itoa(n)
-	return strings.Repeat("0", 4-len(s)) + s
+	return strings.Repeat("0", max(0, width-len(s))) + s
 }
 
 func cumInts(n int, w func(int) int) []uint32 {
