@@ -377,7 +377,8 @@ func (a *Aggregator) newCombo(key []byte, h uint64) int32 {
 	rest := key
 	for j := range v {
 		l, n := binary.Uvarint(rest)
-		v[j], rest = string(rest[n:n+int(l)]), rest[n+int(l):]
+		// no copy: the interners clone what they keep
+		v[j], rest = unsafe.String(unsafe.SliceData(rest[n:]), int(l)), rest[n+int(l):]
 	}
 	ci := int32(len(a.combos))
 	a.combos = append(a.combos, combo{h: h, off: int64(len(a.arena)), n: int32(len(key))})
