@@ -534,3 +534,30 @@ func TestFormatsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONLogs: with --log-format json every stderr line is a JSON object a
+// cron job's log shipper can parse, and none holds a card number.
+func TestJSONLogs(t *testing.T) {
+	in := writeTemp(t, "in.csv", csvRows(100, 3))
+	code, _, stderr := runCLI(t, context.Background(), "run", "--log-format", "json", "--max-reject-rate", "0.5", in)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	var finished bool
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		if m["msg"] == "run finished" {
+			finished = m["rows_read"] == float64(100) && m["rows_rejected"] == float64(3)
+		}
+	}
+	if !finished {
+		t.Errorf("no run-finished line with the counts:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "6222020200112233445") {
+		t.Error("a log line leaks a card number")
+	}
+}
