@@ -79,4 +79,3 @@ func (s *idSet) grow() {
 		}
 	}
 }
-
