@@ -149,7 +149,11 @@ func inspectFile(w io.Writer, in ingest.Input, index int, opts *ingest.Options, 
 							row = append(row, fl.String()+"="+b.Text[fl][i])
 						}
 					}
-					row = append(row, fmt.Sprintf("amount=%s", record.FormatMinor(b.Amount[i], 2)))
+					cur := "CNY"
+					if b.Text[record.Currency] != nil {
+						cur = b.Text[record.Currency][i]
+					}
+					row = append(row, "amount="+record.FormatMinor(b.Amount[i], record.CurrencyDigits(cur)))
 					shown = append(shown, append([]string{fmt.Sprintf("line %d:", b.Line[i])}, row...))
 				}
 			}
