@@ -36,7 +36,7 @@ func inspectCmd(ctx context.Context, args []string, env *Env) error {
 	var o runOptions
 	var rows, sample int
 	fs := newFlagSet("inspect", inspectHelp, env)
-	o.bind(fs)
+	o.bindInput(fs)
 	fs.IntVar(&rows, "rows", 1000, "")
 	fs.IntVar(&sample, "sample", 5, "")
 	if err := parseFlags(fs, args, env, inspectHelp); err != nil {

@@ -94,7 +94,8 @@ type runOptions struct {
 	cpuProfile, memProfile                       string
 }
 
-func (o *runOptions) bind(fs *pflag.FlagSet) {
+// bindInput binds the flags that say how to read inputs (run and inspect).
+func (o *runOptions) bindInput(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.delimiter, "delimiter", "d", ",", "")
 	fs.StringVar(&o.encoding, "encoding", "auto", "")
 	fs.BoolVar(&o.lenientQuotes, "lenient-quotes", false, "")
@@ -103,6 +104,10 @@ func (o *runOptions) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&o.amountUnit, "amount-unit", "yuan", "")
 	fs.StringVar(&o.terminals, "terminals", "", "")
 	fs.StringVar(&o.merchants, "merchants", "", "")
+}
+
+func (o *runOptions) bind(fs *pflag.FlagSet) {
+	o.bindInput(fs)
 	fs.BoolVar(&o.noDedup, "no-dedup", false, "")
 	fs.StringArrayVar(&o.rules, "rules", nil, "")
 	fs.BoolVar(&o.noDefaultRules, "no-default-rules", false, "")
