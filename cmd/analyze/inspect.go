@@ -113,57 +113,50 @@ func inspectFile(w io.Writer, in ingest.Input, index int, opts *ingest.Options, 
 	var rejects []*record.Error
 	var shown [][]string
 	read := 0
-	for read < maxRows {
-		p, err := f.Next()
-		if err == io.EOF {
+	for b, err := range f.Batches() {
+		if err != nil {
+			return err
+		}
+		if read >= maxRows {
 			break
 		}
-		if err != nil {
-			return err
-		}
-		bs, err := p.Decode()
-		if err != nil {
-			return err
-		}
-		for _, b := range bs {
-			read += b.Read
-			rejects = append(rejects, b.Rejects...)
-			for i := 0; i < b.Len; i++ {
-				for _, fl := range []record.Field{record.Channel, record.PaymentMethod, record.Currency, record.RespCode, record.RespSubcode, record.TerminalModel} {
-					if b.Text[fl] == nil {
-						continue
-					}
-					if vocab[fl] == nil {
-						vocab[fl] = map[string]int{}
-					}
-					vocab[fl][strings.Clone(b.Text[fl][i])]++
+		read += b.Read
+		rejects = append(rejects, b.Rejects...)
+		for i := 0; i < b.Len; i++ {
+			for _, fl := range []record.Field{record.Channel, record.PaymentMethod, record.Currency, record.RespCode, record.RespSubcode, record.TerminalModel} {
+				if b.Text[fl] == nil {
+					continue
 				}
-				if vocab[record.TxnType] == nil {
-					vocab[record.TxnType] = map[string]int{}
+				if vocab[fl] == nil {
+					vocab[fl] = map[string]int{}
 				}
-				vocab[record.TxnType][b.Kind[i].String()]++
-				if len(shown) < sample {
-					var row []string
-					for fl := record.Field(0); fl < record.NumFields; fl++ {
-						if b.Text[fl] != nil {
-							row = append(row, fl.String()+"="+b.Text[fl][i])
-						}
-					}
-					cur := "CNY"
-					if b.Text[record.Currency] != nil {
-						cur = b.Text[record.Currency][i]
-					}
-					row = append(row, "amount="+record.FormatMinor(b.Amount[i], record.CurrencyDigits(cur)))
-					shown = append(shown, append([]string{fmt.Sprintf("line %d:", b.Line[i])}, row...))
-				}
+				vocab[fl][strings.Clone(b.Text[fl][i])]++
 			}
-			for fl, vals := range b.Misses {
-				for v := range vals {
-					if unknown[fl] == nil {
-						unknown[fl] = map[string]bool{}
+			if vocab[record.TxnType] == nil {
+				vocab[record.TxnType] = map[string]int{}
+			}
+			vocab[record.TxnType][b.Kind[i].String()]++
+			if len(shown) < sample {
+				var row []string
+				for fl := record.Field(0); fl < record.NumFields; fl++ {
+					if b.Text[fl] != nil {
+						row = append(row, fl.String()+"="+b.Text[fl][i])
 					}
-					unknown[fl][v] = true
 				}
+				cur := "CNY"
+				if b.Text[record.Currency] != nil {
+					cur = b.Text[record.Currency][i]
+				}
+				row = append(row, "amount="+record.FormatMinor(b.Amount[i], record.CurrencyDigits(cur)))
+				shown = append(shown, append([]string{fmt.Sprintf("line %d:", b.Line[i])}, row...))
+			}
+		}
+		for fl, vals := range b.Misses {
+			for v := range vals {
+				if unknown[fl] == nil {
+					unknown[fl] = map[string]bool{}
+				}
+				unknown[fl][v] = true
 			}
 		}
 	}

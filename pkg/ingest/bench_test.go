@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,30 +31,21 @@ func BenchmarkReadCSV(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f, err := Open(Input{Path: p}, 0, &Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			part, err := f.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			bs, err := part.Decode()
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, bt := range bs {
-				n += bt.Len
-			}
-		}
-		f.Close()
-		if n != 200000 {
+		if n := countRows(b, p); n != 200000 {
 			b.Fatalf("rows %d", n)
 		}
 	}
+}
+
+// countRows reads a whole file sequentially and returns its accepted rows.
+func countRows(b *testing.B, path string) int {
+	_, bs, err := readAll(b, path, &Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, bt := range bs {
+		n += bt.Len
+	}
+	return n
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -426,22 +425,13 @@ func pqCheckOpen(t *testing.T, path string, want pqExpect) {
 			return err
 		}
 		defer f.Close()
-		for {
-			p, err := f.Next()
-			if err == io.EOF {
-				return nil
-			}
+		for b, err := range f.Batches() {
 			if err != nil {
 				return err
 			}
-			bs, err := p.Decode()
-			if err != nil {
-				return err
-			}
-			for _, b := range bs {
-				read += b.Read
-			}
+			read += b.Read
 		}
+		return nil
 	})
 	if !ok {
 		return

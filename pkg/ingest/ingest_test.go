@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,7 +30,7 @@ func writeFile(t *testing.T, name string, data []byte) string {
 }
 
 // readAll opens path and decodes every part in order.
-func readAll(t *testing.T, path string, opts *Options) (*File, []*record.Batch, error) {
+func readAll(t testing.TB, path string, opts *Options) (*File, []*record.Batch, error) {
 	t.Helper()
 	f, err := Open(Input{Path: path}, 0, opts)
 	if err != nil {
@@ -39,20 +38,13 @@ func readAll(t *testing.T, path string, opts *Options) (*File, []*record.Batch, 
 	}
 	defer f.Close()
 	var out []*record.Batch
-	for {
-		p, err := f.Next()
-		if err == io.EOF {
-			return f, out, nil
-		}
+	for b, err := range f.Batches() {
 		if err != nil {
 			return f, out, err
 		}
-		bs, err := p.Decode()
-		if err != nil {
-			return f, out, err
-		}
-		out = append(out, bs...)
+		out = append(out, b)
 	}
+	return f, out, nil
 }
 
 // flat is one accepted row in a comparable form.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"sort"
@@ -349,6 +350,35 @@ func (f *File) Next() (Part, error) {
 		f.sum = hex.EncodeToString(f.hr.h.Sum(nil))
 	}
 	return p, err
+}
+
+// Batches decodes the file's parts one after another on the calling
+// goroutine and yields their batches in input order, then stops at the end
+// or at the first file fault (yielded as the error). It is for tools that
+// do not need the parallel pipeline: inspect, tests, benchmarks.
+func (f *File) Batches() iter.Seq2[*record.Batch, error] {
+	return func(yield func(*record.Batch, error) bool) {
+		for {
+			p, err := f.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			bs, err := p.Decode()
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, b := range bs {
+				if !yield(b, nil) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // Size is the file's size in bytes, known after Next returned io.EOF.

@@ -898,29 +898,7 @@ func BenchmarkReadParquet(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()
 		for b.Loop() {
-			f, err := Open(Input{Path: p}, 0, &Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			for {
-				part, err := f.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				bs, err := part.Decode()
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, bt := range bs {
-					n += bt.Len
-				}
-			}
-			f.Close()
-			if n != rows {
+			if n := countRows(b, p); n != rows {
 				b.Fatalf("rows %d", n)
 			}
 		}
