@@ -138,6 +138,11 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 		}
 		ts = t
 	}
+	if !fc.opts.keeps(ts) {
+		b.Filtered++
+		b.Read++
+		return
+	}
 
 	cur := "CNY"
 	if fc.present[record.Currency] {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -402,5 +403,39 @@ func TestVocabularyMisses(t *testing.T) {
 	}
 	if bs[0].Kind[0] != record.OtherKind || bs[0].Text[record.Channel][0] != "刷脸" {
 		t.Errorf("unknown values must be kept as they are")
+	}
+}
+
+// Rows outside Keep count as filtered, even when a later column is bad;
+// a row inside with a bad column is still rejected.
+func TestKeepFiltersByTime(t *testing.T) {
+	data := header +
+		"2026-11-21 13:59:59,M001,n,T1,PAX A920,2.3.1,被扫,花呗,1.00,CNY,00,,,消费,TX1,\n" +
+		"2026-11-21 14:00:00,M001,n,T1,PAX A920,2.3.1,被扫,花呗,1.00,CNY,00,,,消费,TX2,\n" +
+		"2026-11-21 14:59:59,M001,n,T1,PAX A920,2.3.1,被扫,花呗,x,CNY,00,,,消费,TX3,\n" +
+		"2026-11-21 15:00:00,M001,n,T1,PAX A920,2.3.1,被扫,花呗,x,CNY,00,,,消费,TX4,\n" +
+		"2026-11-21 16:30:00,M001,n,T1,PAX A920,2.3.1,被扫,花呗,2.00,CNY,00,,,消费,TX5,\n"
+	from := time.Date(2026, 11, 21, 14, 0, 0, 0, shanghai).Unix()
+	keep := []TimeRange{{From: from, To: from + 3600}, {From: from + 9000, To: from + 9001}}
+	_, bs, err := readAll(t, writeFile(t, "k.csv", []byte(data)), &Options{Keep: keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, rejects := flatten(bs)
+	read, filtered := 0, 0
+	for _, b := range bs {
+		read += b.Read
+		filtered += b.Filtered
+	}
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.Text["txn_id"])
+	}
+	if !slices.Equal(ids, []string{"TX2", "TX5"}) || len(rejects) != 1 || rejects[0].Line != 4 || filtered != 2 || read != 5 {
+		t.Errorf("kept %v, rejects %v, filtered %d, read %d", ids, rejects, filtered, read)
+	}
+	bad := Options{Keep: []TimeRange{{From: from, To: from}}}
+	if err := bad.Validate(); err == nil {
+		t.Error("an empty range must be refused")
 	}
 }

@@ -29,6 +29,30 @@ type Options struct {
 	// decoded (nor checked for encoding). nil means every field found.
 	// Required fields, txn_type and currency are always read.
 	Fields []record.Field
+	// Keep, when not empty, keeps only rows whose txn_time falls in one of
+	// the ranges; the others count as filtered (Batch.Filtered), not read
+	// further, so a row outside every range is never rejected for a fault
+	// in a later column.
+	Keep []TimeRange
+}
+
+// TimeRange is a half-open interval [From, To) of Unix seconds.
+type TimeRange struct{ From, To int64 }
+
+// Contains reports whether t is in [From, To).
+func (r TimeRange) Contains(t int64) bool { return t >= r.From && t < r.To }
+
+// keeps reports whether a row at time t passes Keep.
+func (o *Options) keeps(t int64) bool {
+	if len(o.Keep) == 0 {
+		return true
+	}
+	for _, r := range o.Keep {
+		if r.Contains(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate checks the options for bad values.
@@ -45,6 +69,12 @@ func (o *Options) Validate() error {
 	case "", "yuan", "fen":
 	default:
 		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--amount-unit %q: expected yuan or fen", o.AmountUnit)}
+	}
+	for _, r := range o.Keep {
+		if r.To <= r.From {
+			return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("empty time range: %s..%s",
+				time.Unix(r.From, 0).In(o.location()).Format(time.RFC3339), time.Unix(r.To, 0).In(o.location()).Format(time.RFC3339))}
+		}
 	}
 	if o.ChunkBytes < 0 || o.BatchRows < 0 {
 		return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("chunk and batch sizes must not be negative")}

@@ -37,10 +37,13 @@ import (
 // Options configure one run. Zero values: Workers = GOMAXPROCS, repeated
 // txn_ids are counted once, a file fault stops the run.
 type Options struct {
-	Inputs       []ingest.Input
-	Ingest       ingest.Options
-	Classifier   *classify.Classifier
-	Report       report.Options
+	Inputs     []ingest.Input
+	Ingest     ingest.Options
+	Classifier *classify.Classifier
+	Report     report.Options
+	// Cubes are counted besides the breakdowns, one report.Cube each
+	// (Result.Cubes, in the same order): time series, history, spikes.
+	Cubes        []report.CubeOptions
 	Workers      int
 	SkipBadFiles bool // a file fault skips the file (listed in the result) instead of failing the run
 	NoDedup      bool // count repeated txn_ids every time
@@ -62,6 +65,11 @@ func (o *Options) Validate() error {
 	if err := o.Ingest.Validate(); err != nil {
 		return err
 	}
+	for i := range o.Cubes {
+		if err := o.Cubes[i].Validate(); err != nil {
+			return err
+		}
+	}
 	return o.Report.Validate()
 }
 
@@ -78,6 +86,7 @@ type InputInfo struct {
 // Result is what a run produced.
 type Result struct {
 	Agg        *report.Aggregator
+	Cubes      []*report.Cube
 	Inputs     []InputInfo
 	RowsRead   int64
 	Classified int64
@@ -114,7 +123,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if opts.Ingest.Fields == nil {
-		opts.Ingest.Fields = neededFields(opts.Report)
+		opts.Ingest.Fields = neededFields(&opts)
 	}
 	nw := opts.Workers
 	if nw == 0 {
@@ -197,13 +206,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	go func() { workers.Wait(); close(doneCh) }()
 
-	aggs := make([]*report.Aggregator, nw)
+	sinks := make([]*sink, nw)
 	aggChs := make([]chan aggMsg, nw)
-	for k := range aggs {
-		aggs[k] = report.NewAggregator(opts.Report)
+	for k := range sinks {
+		sinks[k] = newSink(&opts)
 		aggChs[k] = make(chan aggMsg, 4)
 		g.Go(func() error {
-			runAggregator(aggs[k], aggChs[k], opts.Report)
+			runAggregator(sinks[k], aggChs[k], &opts)
 			return nil
 		})
 	}
@@ -231,20 +240,23 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	for k := 1; k < nw; k++ {
-		aggs[0].Merge(aggs[k])
+		sinks[0].merge(sinks[k])
 	}
-	res.Agg = aggs[0]
+	res.Agg, res.Cubes = sinks[0].agg, sinks[0].cubes
 	return res, nil
 }
 
 // neededFields are the text fields classify and report read: the others
 // are not decoded at all.
-func neededFields(ro report.Options) []record.Field {
+func neededFields(opts *Options) []record.Field {
 	f := []record.Field{record.MerchantID, record.MerchantName, record.TerminalID, record.TerminalModel,
 		record.TerminalFirmware, record.Channel, record.PaymentMethod, record.Currency,
 		record.RespCode, record.RespSubcode, record.TxnID}
-	for _, dims := range ro.By {
+	for _, dims := range opts.Report.By {
 		f = append(f, dims...)
+	}
+	for _, c := range opts.Cubes {
+		f = append(f, c.Dims...)
 	}
 	return f
 }
@@ -304,31 +316,60 @@ type aggMsg struct {
 	commit int // >0: file commit-1 is complete; <0: file -commit-1 is dropped
 }
 
-// runAggregator adds batches to agg. Under SkipBadFiles batches are held in
-// a per-file aggregator until the file is known to be good.
-func runAggregator(agg *report.Aggregator, ch <-chan aggMsg, ro report.Options) {
-	var pending map[int]*report.Aggregator
+// sink is what one aggregator goroutine counts into: the breakdowns and
+// the cubes the run asked for.
+type sink struct {
+	agg   *report.Aggregator
+	cubes []*report.Cube
+}
+
+func newSink(opts *Options) *sink {
+	s := &sink{agg: report.NewAggregator(opts.Report)}
+	for _, co := range opts.Cubes {
+		s.cubes = append(s.cubes, report.NewCube(co))
+	}
+	return s
+}
+
+func (s *sink) add(b *record.Batch) {
+	s.agg.Add(b)
+	for _, c := range s.cubes {
+		c.Add(b)
+	}
+}
+
+func (s *sink) merge(o *sink) {
+	s.agg.Merge(o.agg)
+	for i, c := range s.cubes {
+		c.Merge(o.cubes[i])
+	}
+}
+
+// runAggregator adds batches to s. Under SkipBadFiles batches are held in
+// a per-file sink until the file is known to be good.
+func runAggregator(s *sink, ch <-chan aggMsg, opts *Options) {
+	var pending map[int]*sink
 	for m := range ch {
 		switch {
 		case m.commit > 0:
 			if p := pending[m.commit-1]; p != nil {
-				agg.Merge(p)
+				s.merge(p)
 				delete(pending, m.commit-1)
 			}
 		case m.commit < 0:
 			delete(pending, -m.commit-1)
 		case m.file >= 0:
 			if pending == nil {
-				pending = map[int]*report.Aggregator{}
+				pending = map[int]*sink{}
 			}
 			p := pending[m.file]
 			if p == nil {
-				p = report.NewAggregator(ro)
+				p = newSink(opts)
 				pending[m.file] = p
 			}
-			p.Add(m.b)
+			p.add(m.b)
 		default:
-			agg.Add(m.b)
+			s.add(m.b)
 		}
 		if m.b != nil && m.b.Release != nil {
 			m.b.Release()
