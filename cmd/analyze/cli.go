@@ -23,6 +23,7 @@ const (
 	exitError     = 1
 	exitUsage     = 2
 	exitPartial   = 3 // finished, but rejects over the limit or files skipped
+	exitAlert     = 4 // finished, reports written, and an --alert fired
 	exitInterrupt = 130
 	exitTerm      = 143
 )
@@ -36,6 +37,7 @@ const exitStatusHelp = `EXIT STATUS
        --columns, --terminals or --merchants file
   3    finished, reports written, but rows_rejected / rows_read exceeded
        --max-reject-rate or files were skipped (--skip-bad-files)
+  4    finished, reports written, and an --alert fired (alerts.json)
   130  interrupted (SIGINT); 143 terminated (SIGTERM): cancelled cleanly,
        no partial outputs
   When several apply, the first listed wins.`

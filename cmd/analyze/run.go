@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -15,7 +18,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/payops/analyze/pkg/alert"
 	"github.com/payops/analyze/pkg/classify"
+	"github.com/payops/analyze/pkg/history"
 	"github.com/payops/analyze/pkg/ingest"
 	"github.com/payops/analyze/pkg/pipeline"
 	"github.com/payops/analyze/pkg/record"
@@ -48,6 +53,18 @@ CLASSIFICATION
       --rules FILE         code table CSV (namespace,code,cause); repeatable, later wins
       --no-default-rules   drop the embedded code table (causes and success codes stay)
 
+TIME
+      --from TIME          count only rows at or after TIME (2026-11-21T14:00 in --tz, or RFC 3339)
+      --to TIME            count only rows before TIME; rows outside count as rows_filtered
+      --bucket SIZE        1m, 5m, 15m, 1h or 1d: write timeseries.* (per bucket and cause)
+      --history DIR        store this run's aggregates in DIR/date=YYYY-MM-DD/ (Parquet,
+                           one partition per local date, replaced atomically); the
+                           bucket is --bucket or 1h
+      --history-keep DAYS  remove partitions more than DAYS days older than the run
+      --alert EXPR         [cause:ID.]METRIC OP NUMBER, METRIC decline_rate, declines or
+                           attempts, OP > >= < <=; repeatable. A fired alert is written to
+                           alerts.json and the run exits 4
+
 OUTPUT
   -o, --out DIR            write the report set into DIR (default: tables on stdout)
   -f, --format LIST        csv,json,parquet (default csv,json); summary.json and rejects.csv always
@@ -68,6 +85,8 @@ RUNNING
 EXAMPLES
   analyze run samples/
   analyze run -o out/ -f csv,json,parquet --by region,payment_method 'exports/2026-11-21/*.csv.gz'
+  analyze run -o out/ --bucket 15m --history /data/history --history-keep 90 \
+      --alert 'decline_rate>0.15' --alert 'cause:network.declines>500' exports/2026-11-21/
   zcat day.csv.gz | analyze run --encoding gbk -
 
 ` + exitStatusHelp + `
@@ -92,6 +111,10 @@ type runOptions struct {
 	logFormat                                    string
 	quiet                                        bool
 	cpuProfile, memProfile                       string
+	from, to, bucket                             string
+	history                                      string
+	historyKeep                                  int
+	alerts                                       []string
 }
 
 // bindInput binds the flags that say how to read inputs (run and inspect).
@@ -111,6 +134,12 @@ func (o *runOptions) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.noDedup, "no-dedup", false, "")
 	fs.StringArrayVar(&o.rules, "rules", nil, "")
 	fs.BoolVar(&o.noDefaultRules, "no-default-rules", false, "")
+	fs.StringVar(&o.from, "from", "", "")
+	fs.StringVar(&o.to, "to", "", "")
+	fs.StringVar(&o.bucket, "bucket", "", "")
+	fs.StringVar(&o.history, "history", "", "")
+	fs.IntVar(&o.historyKeep, "history-keep", 0, "")
+	fs.StringArrayVar(&o.alerts, "alert", nil, "")
 	fs.StringVarP(&o.out, "out", "o", "", "")
 	fs.StringSliceVarP(&o.formats, "format", "f", []string{"csv", "json"}, "")
 	fs.StringArrayVar(&o.by, "by", nil, "")
@@ -233,83 +262,77 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 			return usagef("--format %q: expected csv, json or parquet", f)
 		}
 	}
-	generated := env.now()
-	if o.now != "" {
-		t, err := time.Parse(time.RFC3339, o.now)
-		if err != nil {
-			return usagef("--now %q: expected RFC 3339, e.g. 2026-11-22T06:00:00+08:00", o.now)
+	if o.historyKeep < 0 {
+		return usagef("--history-keep %d: expected a number of days", o.historyKeep)
+	}
+	if o.historyKeep > 0 && o.history == "" {
+		return usagef("--history-keep needs --history DIR")
+	}
+	alerts, err := alert.ParseAll(o.alerts, false)
+	if err != nil {
+		return err
+	}
+	generated, err := o.generatedAt(env)
+	if err != nil {
+		return err
+	}
+	popts, cl, err := o.pipelineOptions(fs.Args(), env)
+	if err != nil {
+		return err
+	}
+	loc := popts.Ingest.TZ
+	if o.from != "" || o.to != "" {
+		r := ingest.TimeRange{From: math.MinInt64, To: math.MaxInt64}
+		if o.from != "" {
+			t, err := parseFlagTime("--from", o.from, loc)
+			if err != nil {
+				return err
+			}
+			r.From = t.Unix()
 		}
-		generated = t
+		if o.to != "" {
+			t, err := parseFlagTime("--to", o.to, loc)
+			if err != nil {
+				return err
+			}
+			r.To = t.Unix()
+		}
+		if r.To <= r.From {
+			return usagef("--to must be after --from")
+		}
+		popts.Ingest.Keep = []ingest.TimeRange{r}
 	}
-	inputs, err := ingest.Expand(fs.Args())
-	if err != nil {
-		return err
+	var bucket int64
+	if o.bucket != "" {
+		if bucket, err = parseBucket(o.bucket); err != nil {
+			return err
+		}
+		popts.Cubes = append(popts.Cubes, report.CubeOptions{Bucket: bucket, TZ: loc})
 	}
-	iopts, err := o.ingestOptions()
-	if err != nil {
-		return err
-	}
-	iopts.Stdin = env.Stdin
-	by, err := parseBy(o.by)
-	if err != nil {
-		return err
-	}
-	cl, err := classify.New(classify.Options{RulesFiles: o.rules, NoDefaultRules: o.noDefaultRules})
-	if err != nil {
-		return err
-	}
-	popts := pipeline.Options{
-		Inputs: inputs, Ingest: iopts, Classifier: cl, Report: report.Options{By: by},
-		Workers: o.workers, SkipBadFiles: o.skipBadFiles, NoDedup: o.noDedup,
+	if o.history != "" {
+		popts.Cubes = append(popts.Cubes, history.CubeOptions(bucket, loc))
 	}
 	if err := popts.Validate(); err != nil {
 		return err
 	}
-
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 
-	// Rejects stream into the staging directory while the run goes on, so
-	// a million of them cost no memory.
 	var set *report.OutputSet
-	var rejects *csv.Writer
-	var rejectFile io.WriteCloser
-	const shownRejects = 5
-	var firstRejects []*record.Error
 	if o.out != "" {
 		if set, err = report.NewOutputSet(o.out); err != nil {
 			return err
 		}
 		defer set.Abort() // a no-op after Commit
-		if rejectFile, err = set.Create("rejects.csv"); err != nil {
-			return err
-		}
-		if o.csvBOM {
-			io.WriteString(rejectFile, "\ufeff")
-		}
-		rejects = csv.NewWriter(rejectFile)
-		rejects.Write([]string{"file", "line", "column", "reason", "raw"})
 	}
-	popts.OnReject = func(e *record.Error) error {
-		if len(firstRejects) < shownRejects {
-			firstRejects = append(firstRejects, e)
-		}
-		if rejects == nil {
-			return nil
-		}
-		pos := e.Line
-		if pos == 0 {
-			pos = e.Row
-		}
-		return rejects.Write([]string{e.File, strconv.FormatInt(pos, 10), e.Column, e.Reason(), e.Raw})
+	rej, err := newRejectLog(set, o.csvBOM)
+	if err != nil {
+		return err
 	}
+	popts.OnReject = rej.add
 
 	// Live memory is bounded by the batches in flight, so collecting less
 	// often costs little memory and saves the write barriers of a
@@ -323,21 +346,34 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	if rejects != nil {
-		rejects.Flush()
-		if err := rejects.Error(); err != nil {
-			return fmt.Errorf("writing rejects.csv: %w", err)
-		}
-		if err := rejectFile.Close(); err != nil {
-			return fmt.Errorf("writing rejects.csv: %w", err)
-		}
+	if err := rej.close(); err != nil {
+		return err
 	}
 
-	sum := buildSummary(res, cl, generated, append([]string{"analyze", "run"}, args...))
+	sum := buildSummary(res, cl, generated, append([]string{"analyze", "run"}, args...), loc)
+	if len(popts.Ingest.Keep) == 1 {
+		r := popts.Ingest.Keep[0]
+		sum.Filter = &report.TimeFilter{}
+		if r.From != math.MinInt64 {
+			sum.Filter.From = time.Unix(r.From, 0).In(loc).Format(time.RFC3339)
+		}
+		if r.To != math.MaxInt64 {
+			sum.Filter.To = time.Unix(r.To, 0).In(loc).Format(time.RFC3339)
+		}
+	}
 	tables := res.Agg.Tables()
+	if o.bucket != "" {
+		tables = append(tables, report.TimeseriesTable(res.Cubes[0]))
+	}
+	fired := alert.Check(alerts, runMetrics(sum))
 	if set != nil {
 		if err := set.WriteTables(tables, o.formats, report.WriteOptions{CSVBOM: o.csvBOM}); err != nil {
 			return err
+		}
+		if len(alerts) > 0 {
+			if err := writeAlerts(set, fired); err != nil {
+				return err
+			}
 		}
 		if err := set.WriteSummary(sum); err != nil {
 			return err
@@ -348,35 +384,25 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	} else {
 		report.WriteText(env.Stdout, sum, tables, report.TextOptions{Top: o.top})
 	}
-
-	if o.memProfile != "" {
-		f, err := os.Create(o.memProfile)
-		if err != nil {
+	if o.history != "" {
+		if err := o.writeHistory(res.Cubes[len(res.Cubes)-1], generated.In(loc), log); err != nil {
 			return err
 		}
-		runtime.GC()
-		pprof.WriteHeapProfile(f)
-		f.Close()
+	}
+	if err := writeMemProfile(o.memProfile); err != nil {
+		return err
 	}
 
-	for _, e := range firstRejects {
-		pos := []any{"line", e.Line}
-		if e.Row > 0 {
-			pos = []any{"row", e.Row}
-		}
-		log.Warn("row rejected", append(append([]any{"file", e.File}, pos...), "column", e.Column, "reason", e.Reason())...)
-	}
-	if res.Rejected > int64(len(firstRejects)) {
-		log.Warn("more rows rejected", "count", res.Rejected-int64(len(firstRejects)), "see", "rejects.csv in --out")
-	}
+	rej.log(log, res.Rejected)
 	for _, in := range res.Inputs {
 		if in.Err != nil {
 			log.Warn("file skipped", "file", in.Path, "error", record.MaskPANs(in.Err.Error()))
 		}
 	}
 	log.Info("run finished", "rows_read", res.RowsRead, "rows_classified", res.Classified, "rows_rejected", res.Rejected,
-		"rows_filtered", res.Filtered, "duplicates", res.Duplicates, "files", len(inputs), "files_skipped", res.Skipped,
+		"rows_filtered", res.Filtered, "duplicates", res.Duplicates, "files", len(popts.Inputs), "files_skipped", res.Skipped,
 		"out", o.out, "seconds", elapsed.Seconds())
+	logAlerts(log, fired)
 
 	rate := 0.0
 	if res.RowsRead > 0 {
@@ -390,13 +416,203 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 		log.Warn("reject rate over the limit", "rows_rejected", res.Rejected, "rows_read", res.RowsRead,
 			"reject_rate", fmt.Sprintf("%.4f", rate), "max_reject_rate", o.maxRejectRate)
 		return &exitErr{code: exitPartial, err: errSilent}
+	case len(fired) > 0:
+		return &exitErr{code: exitAlert, err: errSilent}
 	}
 	return nil
 }
 
+// generatedAt is --now, or the current time.
+func (o *runOptions) generatedAt(env *Env) (time.Time, error) {
+	if o.now == "" {
+		return env.now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, o.now)
+	if err != nil {
+		return t, usagef("--now %q: expected RFC 3339, e.g. 2026-11-22T06:00:00+08:00", o.now)
+	}
+	return t, nil
+}
+
+// pipelineOptions turns the input and classification flags into pipeline
+// options (run and spike share them).
+func (o *runOptions) pipelineOptions(args []string, env *Env) (pipeline.Options, *classify.Classifier, error) {
+	inputs, err := ingest.Expand(args)
+	if err != nil {
+		return pipeline.Options{}, nil, err
+	}
+	iopts, err := o.ingestOptions()
+	if err != nil {
+		return pipeline.Options{}, nil, err
+	}
+	iopts.Stdin = env.Stdin
+	by, err := parseBy(o.by)
+	if err != nil {
+		return pipeline.Options{}, nil, err
+	}
+	cl, err := classify.New(classify.Options{RulesFiles: o.rules, NoDefaultRules: o.noDefaultRules})
+	if err != nil {
+		return pipeline.Options{}, nil, err
+	}
+	return pipeline.Options{
+		Inputs: inputs, Ingest: iopts, Classifier: cl, Report: report.Options{By: by},
+		Workers: o.workers, SkipBadFiles: o.skipBadFiles, NoDedup: o.noDedup,
+	}, cl, nil
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func writeMemProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
+}
+
+// rejectLog streams rejected rows into rejects.csv in the staging
+// directory while the run goes on, so a million of them cost no memory,
+// and keeps the first few to log.
+type rejectLog struct {
+	w     *csv.Writer
+	f     io.WriteCloser
+	first []*record.Error
+}
+
+const shownRejects = 5
+
+func newRejectLog(set *report.OutputSet, bom bool) (*rejectLog, error) {
+	r := &rejectLog{}
+	if set == nil {
+		return r, nil
+	}
+	f, err := set.Create("rejects.csv")
+	if err != nil {
+		return nil, err
+	}
+	if bom {
+		io.WriteString(f, "\ufeff")
+	}
+	r.f, r.w = f, csv.NewWriter(f)
+	r.w.Write([]string{"file", "line", "column", "reason", "raw"})
+	return r, nil
+}
+
+func (r *rejectLog) add(e *record.Error) error {
+	if len(r.first) < shownRejects {
+		r.first = append(r.first, e)
+	}
+	if r.w == nil {
+		return nil
+	}
+	pos := e.Line
+	if pos == 0 {
+		pos = e.Row
+	}
+	return r.w.Write([]string{e.File, strconv.FormatInt(pos, 10), e.Column, e.Reason(), e.Raw})
+}
+
+func (r *rejectLog) close() error {
+	if r.w == nil {
+		return nil
+	}
+	r.w.Flush()
+	if err := r.w.Error(); err != nil {
+		return fmt.Errorf("writing rejects.csv: %w", err)
+	}
+	if err := r.f.Close(); err != nil {
+		return fmt.Errorf("writing rejects.csv: %w", err)
+	}
+	return nil
+}
+
+func (r *rejectLog) log(log *slog.Logger, total int64) {
+	for _, e := range r.first {
+		pos := []any{"line", e.Line}
+		if e.Row > 0 {
+			pos = []any{"row", e.Row}
+		}
+		log.Warn("row rejected", append(append([]any{"file", e.File}, pos...), "column", e.Column, "reason", e.Reason())...)
+	}
+	if total > int64(len(r.first)) {
+		log.Warn("more rows rejected", "count", total-int64(len(r.first)), "see", "rejects.csv in --out")
+	}
+}
+
+// writeHistory stores the history cube and applies --history-keep, counted
+// back from the run's generation date.
+func (o *runOptions) writeHistory(c *report.Cube, now time.Time, log *slog.Logger) error {
+	dates, err := history.Write(o.history, c)
+	if err != nil {
+		return fmt.Errorf("--history %s: %w", o.history, err)
+	}
+	log.Info("history written", "dir", o.history, "dates", strings.Join(dates, ","))
+	if o.historyKeep > 0 {
+		keepFrom := now.AddDate(0, 0, -o.historyKeep).Format("2006-01-02")
+		removed, err := history.Prune(o.history, keepFrom)
+		if err != nil {
+			return fmt.Errorf("--history-keep: %w", err)
+		}
+		if len(removed) > 0 {
+			log.Info("history pruned", "dir", o.history, "dates", strings.Join(removed, ","))
+		}
+	}
+	return nil
+}
+
+// runMetrics are the totals --alert checks on a run.
+func runMetrics(s *report.Summary) alert.Metrics {
+	m := alert.Metrics{Attempts: s.Attempts, Declines: s.Declines, CauseDeclines: map[string]int64{}}
+	for id, c := range s.Causes {
+		m.CauseDeclines[id] = c.Declines
+	}
+	return m
+}
+
+func writeAlerts(set *report.OutputSet, fired []alert.Fired) error {
+	w, err := set.Create("alerts.json")
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(map[string]any{"alerts": fired}, "", "  ")
+	if err != nil {
+		w.Close()
+		return err
+	}
+	if _, err := w.Write(append(data, '\n')); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+func logAlerts(log *slog.Logger, fired []alert.Fired) {
+	for _, f := range fired {
+		log.Warn("alert fired", "expression", f.Expression, "scope", f.Scope, "value", f.Value, "threshold", f.Threshold)
+	}
+}
+
 // buildSummary assembles summary.json from the pipeline's counts, the
 // aggregator's totals and the run's provenance.
-func buildSummary(res *pipeline.Result, cl *classify.Classifier, generated time.Time, command []string) *report.Summary {
+func buildSummary(res *pipeline.Result, cl *classify.Classifier, generated time.Time, command []string, loc *time.Location) *report.Summary {
 	s := &report.Summary{
 		Version:        version,
 		RulesVersion:   cl.Version(),
@@ -415,6 +631,10 @@ func buildSummary(res *pipeline.Result, cl *classify.Classifier, generated time.
 			is.Error = record.MaskPANs(in.Err.Error())
 		}
 		s.Inputs = append(s.Inputs, is)
+	}
+	if res.HasTimeRange {
+		s.Window = &report.TimeWindow{First: time.Unix(res.TimeMin, 0).In(loc).Format(time.RFC3339),
+			Last: time.Unix(res.TimeMax, 0).In(loc).Format(time.RFC3339)}
 	}
 	res.Agg.FillSummary(s)
 	return s

@@ -85,16 +85,20 @@ type InputInfo struct {
 
 // Result is what a run produced.
 type Result struct {
-	Agg        *report.Aggregator
-	Cubes      []*report.Cube
-	Inputs     []InputInfo
-	RowsRead   int64
-	Classified int64
-	Rejected   int64
-	Filtered   int64
-	Duplicates int64
-	Skipped    int // files skipped under SkipBadFiles
-	Unknown    map[string]map[string]int
+	Agg   *report.Aggregator
+	Cubes []*report.Cube
+	// TimeMin and TimeMax are the earliest and latest txn_time of the rows
+	// classified (Unix seconds), when HasTimeRange.
+	TimeMin, TimeMax int64
+	HasTimeRange     bool
+	Inputs           []InputInfo
+	RowsRead         int64
+	Classified       int64
+	Rejected         int64
+	Filtered         int64
+	Duplicates       int64
+	Skipped          int // files skipped under SkipBadFiles
+	Unknown          map[string]map[string]int
 }
 
 type partMsg struct {
@@ -243,6 +247,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		sinks[0].merge(sinks[k])
 	}
 	res.Agg, res.Cubes = sinks[0].agg, sinks[0].cubes
+	res.TimeMin, res.TimeMax, res.HasTimeRange = sinks[0].tmin, sinks[0].tmax, sinks[0].hasTimeRange
 	return res, nil
 }
 
@@ -319,8 +324,10 @@ type aggMsg struct {
 // sink is what one aggregator goroutine counts into: the breakdowns and
 // the cubes the run asked for.
 type sink struct {
-	agg   *report.Aggregator
-	cubes []*report.Cube
+	agg          *report.Aggregator
+	cubes        []*report.Cube
+	tmin, tmax   int64 // txn_time range of the rows added
+	hasTimeRange bool
 }
 
 func newSink(opts *Options) *sink {
@@ -332,6 +339,12 @@ func newSink(opts *Options) *sink {
 }
 
 func (s *sink) add(b *record.Batch) {
+	for _, t := range b.Time[:min(b.Len, len(b.Time))] {
+		if !s.hasTimeRange {
+			s.tmin, s.tmax, s.hasTimeRange = t, t, true
+		}
+		s.tmin, s.tmax = min(s.tmin, t), max(s.tmax, t)
+	}
 	s.agg.Add(b)
 	for _, c := range s.cubes {
 		c.Add(b)
@@ -339,6 +352,12 @@ func (s *sink) add(b *record.Batch) {
 }
 
 func (s *sink) merge(o *sink) {
+	if o.hasTimeRange {
+		if !s.hasTimeRange {
+			s.tmin, s.tmax, s.hasTimeRange = o.tmin, o.tmax, true
+		}
+		s.tmin, s.tmax = min(s.tmin, o.tmin), max(s.tmax, o.tmax)
+	}
 	s.agg.Merge(o.agg)
 	for i, c := range s.cubes {
 		c.Merge(o.cubes[i])

@@ -299,10 +299,12 @@ func (s *OutputSet) removeStale() error {
 }
 
 // isOutputName reports whether a file name is one this tool writes:
-// summary.json, rejects.csv, or a breakdown (a built-in name, or by_ and
+// summary.json, rejects.csv, unmapped.csv, alerts.json, report.html,
+// report.xlsx, or a table (a built-in name, timeseries, spike, or by_ and
 // canonical field names joined by _) with extension .csv, .json or .parquet.
 func isOutputName(name string) bool {
-	if name == SummaryName || name == "rejects.csv" {
+	switch name {
+	case SummaryName, "rejects.csv", "unmapped.csv", "alerts.json", "report.html", "report.xlsx":
 		return true
 	}
 	ext := filepath.Ext(name)
@@ -310,7 +312,7 @@ func isOutputName(name string) bool {
 		return false
 	}
 	base := strings.TrimSuffix(name, ext)
-	if slices.Contains(builtinNames, base) {
+	if slices.Contains(builtinNames, base) || base == "timeseries" || base == "spike" {
 		return true
 	}
 	rest, ok := strings.CutPrefix(base, "by_")

@@ -12,6 +12,18 @@ import (
 // SchemaVersion is the summary.json schema version.
 const SchemaVersion = 1
 
+// TimeWindow is the first and last txn_time of a run, in RFC 3339.
+type TimeWindow struct {
+	First string `json:"first"`
+	Last  string `json:"last"`
+}
+
+// TimeFilter is a half-open [From, To) range in RFC 3339.
+type TimeFilter struct {
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
 // Summary is summary.json: the run's totals and provenance. The pipeline
 // fills the counts it owns (rows_read … duplicates, inputs, unknown_values)
 // and the command its metadata; FillSummary fills the rest. Keys appear in
@@ -44,6 +56,11 @@ type Summary struct {
 	Merchants int64 `json:"merchants"`
 	// Causes holds the causes with at least one decline.
 	Causes map[string]CauseSummary `json:"causes"`
+
+	// Window is the txn_time range of the rows classified; Filter the
+	// --from/--to range asked for (an open end is "").
+	Window *TimeWindow `json:"window,omitempty"`
+	Filter *TimeFilter `json:"filter,omitempty"`
 
 	Inputs        []InputSummary            `json:"inputs"`
 	UnknownValues map[string]map[string]int `json:"unknown_values"`
