@@ -131,9 +131,7 @@ func (o *runOptions) bindInput(fs *pflag.FlagSet) {
 
 func (o *runOptions) bind(fs *pflag.FlagSet) {
 	o.bindInput(fs)
-	fs.BoolVar(&o.noDedup, "no-dedup", false, "")
-	fs.StringArrayVar(&o.rules, "rules", nil, "")
-	fs.BoolVar(&o.noDefaultRules, "no-default-rules", false, "")
+	o.bindClassify(fs)
 	fs.StringVar(&o.from, "from", "", "")
 	fs.StringVar(&o.to, "to", "", "")
 	fs.StringVar(&o.bucket, "bucket", "", "")
@@ -146,6 +144,18 @@ func (o *runOptions) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&o.top, "top", 10, "")
 	fs.BoolVar(&o.csvBOM, "csv-bom", false, "")
 	fs.StringVar(&o.now, "now", "", "")
+	o.bindRunning(fs)
+}
+
+// bindClassify binds the flags that say how rows are classified (run and spike).
+func (o *runOptions) bindClassify(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.noDedup, "no-dedup", false, "")
+	fs.StringArrayVar(&o.rules, "rules", nil, "")
+	fs.BoolVar(&o.noDefaultRules, "no-default-rules", false, "")
+}
+
+// bindRunning binds the flags that say how the work runs (run and spike).
+func (o *runOptions) bindRunning(fs *pflag.FlagSet) {
 	fs.IntVarP(&o.workers, "workers", "w", 0, "")
 	fs.Float64Var(&o.maxRejectRate, "max-reject-rate", 0.01, "")
 	fs.BoolVar(&o.skipBadFiles, "skip-bad-files", false, "")
@@ -399,11 +409,20 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 			log.Warn("file skipped", "file", in.Path, "error", record.MaskPANs(in.Err.Error()))
 		}
 	}
+	if res.PANsFound > 0 {
+		log.Warn("card numbers found outside the pan column; they were masked", "pans_found", res.PANsFound)
+	}
 	log.Info("run finished", "rows_read", res.RowsRead, "rows_classified", res.Classified, "rows_rejected", res.Rejected,
 		"rows_filtered", res.Filtered, "duplicates", res.Duplicates, "files", len(popts.Inputs), "files_skipped", res.Skipped,
 		"out", o.out, "seconds", elapsed.Seconds())
 	logAlerts(log, fired)
 
+	return endStatus(log, res, o.maxRejectRate, fired)
+}
+
+// endStatus is the exit status of a finished run or spike: skipped files
+// or too many rejects (3) before fired alerts (4).
+func endStatus(log *slog.Logger, res *pipeline.Result, maxRejectRate float64, fired []alert.Fired) error {
 	rate := 0.0
 	if res.RowsRead > 0 {
 		rate = float64(res.Rejected) / float64(res.RowsRead)
@@ -412,9 +431,9 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	case res.Skipped > 0:
 		log.Warn("finished with skipped files", "files_skipped", res.Skipped)
 		return &exitErr{code: exitPartial, err: errSilent}
-	case rate > o.maxRejectRate:
+	case rate > maxRejectRate:
 		log.Warn("reject rate over the limit", "rows_rejected", res.Rejected, "rows_read", res.RowsRead,
-			"reject_rate", fmt.Sprintf("%.4f", rate), "max_reject_rate", o.maxRejectRate)
+			"reject_rate", fmt.Sprintf("%.4f", rate), "max_reject_rate", maxRejectRate)
 		return &exitErr{code: exitPartial, err: errSilent}
 	case len(fired) > 0:
 		return &exitErr{code: exitAlert, err: errSilent}
@@ -623,6 +642,7 @@ func buildSummary(res *pipeline.Result, cl *classify.Classifier, generated time.
 		RowsRejected:   res.Rejected,
 		RowsFiltered:   res.Filtered,
 		Duplicates:     res.Duplicates,
+		PANsFound:      res.PANsFound,
 		UnknownValues:  res.Unknown,
 	}
 	for _, in := range res.Inputs {

@@ -202,6 +202,14 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 		default:
 			s = trimSpace(s)
 		}
+		// A card number in any other column than the ids is masked and
+		// counted: it is a sign that the export leaks card data.
+		if len(s) >= 13 && f != record.MerchantID && f != record.TerminalID && f != record.TxnID && f != record.PAN {
+			var n int
+			if s, n = record.MaskPANsCount(s); n > 0 {
+				b.PANs += n
+			}
+		}
 		b.Text[f] = append(b.Text[f], s)
 	}
 	b.Len++

@@ -97,7 +97,8 @@ type Result struct {
 	Rejected         int64
 	Filtered         int64
 	Duplicates       int64
-	Skipped          int // files skipped under SkipBadFiles
+	PANsFound        int64 // card numbers masked outside the pan column (see record.Batch.PANs)
+	Skipped          int   // files skipped under SkipBadFiles
 	Unknown          map[string]map[string]int
 }
 

@@ -26,8 +26,8 @@ type sequencer struct {
 }
 
 type counts struct {
-	read, classified, rejected, filtered, dups int64
-	unknown                                    map[record.Field]map[string]int
+	read, classified, rejected, filtered, dups, pans int64
+	unknown                                          map[record.Field]map[string]int
 }
 
 type partKey struct{ file, part int }
@@ -147,6 +147,7 @@ func (s *sequencer) addCounts(file int, c counts) {
 	s.res.Classified += c.classified
 	s.res.Rejected += c.rejected
 	s.res.Filtered += c.filtered
+	s.res.PANsFound += c.pans
 	s.res.Duplicates += c.dups
 	s.res.Inputs[file].Rows += c.read
 	for f, m := range c.unknown {
@@ -164,7 +165,7 @@ func (s *sequencer) addCounts(file int, c counts) {
 func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Batch, idHashes [][]uint64) error {
 	stage := s.opts.SkipBadFiles
 	for bi, b := range batches {
-		c := counts{read: int64(b.Read), classified: int64(b.Len), rejected: int64(len(b.Rejects)), filtered: int64(b.Filtered), unknown: b.Misses}
+		c := counts{read: int64(b.Read), classified: int64(b.Len), rejected: int64(len(b.Rejects)), filtered: int64(b.Filtered), pans: int64(b.PANs), unknown: b.Misses}
 		if idHashes != nil && idHashes[bi] != nil {
 			c.dups = s.dedup(b, idHashes[bi], stage)
 		}
@@ -173,6 +174,7 @@ func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Bat
 			s.fileCounts.classified += c.classified
 			s.fileCounts.rejected += c.rejected
 			s.fileCounts.filtered += c.filtered
+			s.fileCounts.pans += c.pans
 			s.fileCounts.dups += c.dups
 			for f, m := range c.unknown {
 				if s.fileCounts.unknown == nil {

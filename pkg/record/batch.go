@@ -34,6 +34,9 @@ type Batch struct {
 	// Read counts the input rows this batch covers: Len + len(Rejects) + Filtered.
 	Read     int
 	Filtered int
+	// PANs counts the card numbers found (and masked) in columns other
+	// than pan and the ids: a sign that the export leaks card data.
+	PANs int
 	// Misses counts values outside the fixed vocabularies (payment_method,
 	// channel, txn_type), by field and raw value. nil when there were none.
 	Misses map[Field]map[string]int

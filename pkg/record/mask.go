@@ -1,59 +1,118 @@
 package record
 
 // MaskPANs masks the card numbers inside free text: every run of 13 to 19
-// digits (also when split by single spaces or dashes) that passes the Luhn
-// check, as every real PAN does, keeps its first six and last four digits.
-// The Luhn check spares most merchant ids, order numbers and timestamps of
-// the same length; longer runs (20-digit order numbers) are no PANs. It is applied to every raw record and error text that
-// may leave the process; values of a known card-number column go through
-// MaskPAN instead, which masks whatever they hold.
+// digits (also when split by single spaces or dashes) that starts with a
+// card scheme's prefix (UnionPay 62, Visa 4, Mastercard 51-55 and
+// 2221-2720, Amex 34/37, JCB 35, Diners 30/36/38) and passes the Luhn
+// check, as every real PAN does, keeps its first six and last four digits
+// (what PCI DSS allows to show). The prefix and Luhn checks spare most
+// merchant ids, order numbers and timestamps of the same length; longer
+// runs (20-digit order numbers) are no PANs. It is applied to every raw
+// record, free-text value and error text that may leave the process;
+// values of a known card-number column go through MaskPAN instead, which
+// masks whatever they hold.
 func MaskPANs(s string) string {
+	out, _ := MaskPANsCount(s)
+	return out
+}
+
+// MaskPANsCount is MaskPANs that also returns how many card numbers it
+// masked.
+func MaskPANsCount(s string) (string, int) {
 	// Fast path: most strings have no long digit run.
 	if !hasLongDigitRun(s) {
-		return s
+		return s, 0
 	}
+	found := 0
 	b := []byte(s)
-	i := 0
-	for i < len(b) {
+	// A run is digit groups joined by single spaces or dashes. A card
+	// number may start at any group of a run ("A920-4111 1111 1111 1111"),
+	// so each group is tried as a start, with as many following groups as
+	// make 13 to 19 digits.
+	type group struct{ start, end int }
+	var groups []group
+	flush := func() {
+		for g := 0; g < len(groups); g++ {
+			digits := 0
+			for h := g; h < len(groups); h++ {
+				digits += groups[h].end - groups[h].start
+				if digits > 19 {
+					break
+				}
+				span := b[groups[g].start:groups[h].end]
+				if digits >= 13 && schemePrefix(span) && luhn(span) {
+					found++
+					maskSpan(span, digits)
+					g = h // continue after the card number
+					break
+				}
+			}
+		}
+		groups = groups[:0]
+	}
+	for i := 0; i < len(b); {
 		if !isDigit(b[i]) {
 			i++
 			continue
 		}
-		// Collect a run of digits allowing single ' ' or '-' separators.
-		start, end := i, i
-		digits := 0
 		j := i
-		for j < len(b) {
-			if isDigit(b[j]) {
-				digits++
-				end = j + 1
-				j++
-				continue
-			}
-			if (b[j] == ' ' || b[j] == '-') && j+1 < len(b) && isDigit(b[j+1]) {
-				j++
-				continue
-			}
-			break
+		for j < len(b) && isDigit(b[j]) {
+			j++
 		}
-		if digits >= 13 && digits <= 19 && luhn(b[start:end]) {
-			seen := 0
-			for k := start; k < end; k++ {
-				if !isDigit(b[k]) {
-					continue
-				}
-				seen++
-				if seen > 6 && seen <= digits-4 {
-					b[k] = '*'
-				}
-			}
+		if len(groups) > 0 && groups[len(groups)-1].end != i-1 {
+			flush() // not joined to the previous group by one separator
 		}
-		i = end
-		if i == start {
-			i++
+		if len(groups) > 0 && b[i-1] != ' ' && b[i-1] != '-' {
+			flush()
+		}
+		groups = append(groups, group{i, j})
+		i = j
+	}
+	flush()
+	if found == 0 {
+		return s, 0
+	}
+	return string(b), found
+}
+
+// maskSpan replaces every digit of span but the first six and last four
+// (of digits in all) with '*'.
+func maskSpan(span []byte, digits int) {
+	seen := 0
+	for k, c := range span {
+		if !isDigit(c) {
+			continue
+		}
+		seen++
+		if seen > 6 && seen <= digits-4 {
+			span[k] = '*'
 		}
 	}
-	return string(b)
+}
+
+// schemePrefix reports whether the digits of b (separators skipped) start
+// with the prefix of a card scheme.
+func schemePrefix(b []byte) bool {
+	var p [4]int
+	n := 0
+	for _, c := range b {
+		if isDigit(c) {
+			p[n] = int(c - '0')
+			if n++; n == 4 {
+				break
+			}
+		}
+	}
+	if n < 4 {
+		return false
+	}
+	two, four := p[0]*10+p[1], p[0]*1000+p[1]*100+p[2]*10+p[3]
+	switch {
+	case p[0] == 4, two == 62, two >= 51 && two <= 55, four >= 2221 && four <= 2720,
+		two == 34, two == 37, two == 35, two == 30, two == 36, two == 38:
+		return true
+	}
+	return false
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

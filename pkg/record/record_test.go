@@ -19,11 +19,34 @@ func TestMaskPANs(t *testing.T) {
 		{"123456789012", "123456789012"},                         // 12 digits: not a PAN
 		{"amount 1234.50", "amount 1234.50"},
 		{"", ""},
+		// every scheme prefix, with Luhn-valid test numbers
+		{"5555555555554444", "555555******4444"}, // Mastercard 51-55
+		{"2223003122003222", "222300******3222"}, // Mastercard 2-series
+		{"378282246310005", "378282*****0005"},   // Amex 37
+		{"341111111111111", "341111*****1111"},   // Amex 34
+		{"3530111333300000", "353011******0000"}, // JCB
+		{"30569309025904", "305693****5904"},     // Diners 30
+		{"38520000023237", "385200****3237"},     // Diners 38
+		{"36227206271667", "362272****1667"},     // Diners 36
+		{"6212345678901232", "621234******1232"}, // UnionPay
+		{"1234567890123452", "1234567890123452"}, // Luhn-valid, no scheme prefix
+		{"9999999999999995", "9999999999999995"}, // same
+		{"2721000000000004", "2721000000000004"}, // just past the Mastercard 2-series
 	}
 	for _, tt := range tests {
 		if got := MaskPANs(tt.in); got != tt.want {
 			t.Errorf("MaskPANs(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestMaskPANsCount(t *testing.T) {
+	out, n := MaskPANsCount("卡号 6212345678901232 与 4111-1111-1111-1111，订单 20261121143005000001")
+	if n != 2 || out != "卡号 621234******1232 与 4111-11**-****-1111，订单 20261121143005000001" {
+		t.Errorf("got %q, %d", out, n)
+	}
+	if _, n := MaskPANsCount("no card here 123"); n != 0 {
+		t.Errorf("counted %d", n)
 	}
 }
 
@@ -42,7 +65,7 @@ func FuzzMaskPANs(f *testing.F) {
 }
 
 // hasUnmasked reports a maximal run of plain digits that is a plausible
-// PAN: 13-19 digits passing Luhn.
+// PAN: 13-19 digits with a scheme prefix, passing Luhn.
 func hasUnmasked(s string) bool {
 	for i := 0; i < len(s); {
 		j := i
@@ -51,7 +74,7 @@ func hasUnmasked(s string) bool {
 		}
 		grouped := i > 0 && (s[i-1] == '*' || s[i-1] == ' ' || s[i-1] == '-') ||
 			j < len(s) && (s[j] == '*' || s[j] == ' ' || s[j] == '-')
-		if n := j - i; !grouped && n >= 13 && n <= 19 && luhn([]byte(s[i:j])) {
+		if n := j - i; !grouped && n >= 13 && n <= 19 && schemePrefix([]byte(s[i:j])) && luhn([]byte(s[i:j])) {
 			return true
 		}
 		if j == i {

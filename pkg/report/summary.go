@@ -40,6 +40,9 @@ type Summary struct {
 	RowsRejected   int64 `json:"rows_rejected"`
 	RowsFiltered   int64 `json:"rows_filtered"`
 	Duplicates     int64 `json:"duplicates"`
+	// PANsFound counts card numbers found (and masked) in columns other
+	// than pan and the ids: not zero means the export leaks card data.
+	PANsFound int64 `json:"pans_found"`
 
 	// NonPurchase counts the rows that are not purchases, by kind: void,
 	// refund, reversal, other (all four keys always present).

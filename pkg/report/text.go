@@ -197,3 +197,23 @@ func printable(s string) string {
 		return r
 	}, s)
 }
+
+// WriteAligned writes a table of text for a terminal: the first row is the
+// header, columns of kinds (nil: all text) aligned by display width, each
+// cell stripped of control characters.
+func WriteAligned(w io.Writer, cells [][]string, kinds []ColKind) {
+	if len(cells) == 0 {
+		return
+	}
+	if kinds == nil {
+		kinds = make([]ColKind, len(cells[0]))
+	}
+	clean := make([][]string, len(cells))
+	for i, r := range cells {
+		clean[i] = make([]string, len(r))
+		for j, c := range r {
+			clean[i][j] = printable(c)
+		}
+	}
+	writeAligned(w, clean, kinds, "")
+}
