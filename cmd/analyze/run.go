@@ -351,7 +351,9 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
 	start := time.Now()
+	bar := startProgress(env.Stderr, o.quiet, &popts)
 	res, err := pipeline.Run(ctx, popts)
+	bar.end()
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
@@ -218,9 +219,10 @@ func (fc *fileCtx) display(raw []byte, r *rawRow) string {
 // hashingReader counts and hashes the bytes of a file as they are read, so
 // provenance costs no second pass.
 type hashingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
+	r     io.Reader
+	h     hash.Hash
+	n     int64
+	total *atomic.Int64 // Options.ReadBytes, or nil
 }
 
 func (h *hashingReader) Read(p []byte) (int, error) {
@@ -228,6 +230,9 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	if n > 0 {
 		h.h.Write(p[:n])
 		h.n += int64(n)
+		if h.total != nil {
+			h.total.Add(int64(n))
+		}
 	}
 	return n, err
 }
@@ -272,7 +277,7 @@ func Open(in Input, index int, opts *Options) (*File, error) {
 		rc = osf
 	}
 	f.closer = rc
-	f.hr = &hashingReader{r: rc, h: sha256.New()}
+	f.hr = &hashingReader{r: rc, h: sha256.New(), total: opts.ReadBytes}
 	br := bufio.NewReaderSize(f.hr, 64<<10)
 	magic, _ := br.Peek(4)
 	fc := &fileCtx{path: in.Path, index: index, opts: opts}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // --tz must work on machines without a zoneinfo database
 
@@ -29,6 +30,9 @@ type Options struct {
 	// decoded (nor checked for encoding). nil means every field found.
 	// Required fields, txn_type and currency are always read.
 	Fields []record.Field
+	// ReadBytes, when set, is added every byte read from an input (before
+	// decompression), for a progress display.
+	ReadBytes *atomic.Int64
 	// Keep, when not empty, keeps only rows whose txn_time falls in one of
 	// the ranges; the others count as filtered (Batch.Filtered), not read
 	// further, so a row outside every range is never rejected for a fault

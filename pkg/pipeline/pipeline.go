@@ -25,6 +25,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -47,6 +48,9 @@ type Options struct {
 	Workers      int
 	SkipBadFiles bool // a file fault skips the file (listed in the result) instead of failing the run
 	NoDedup      bool // count repeated txn_ids every time
+	// RowsDone, when set, is added the rows of every part as the sequencer
+	// takes it, for a progress display.
+	RowsDone *atomic.Int64
 	// OnReject, when set, receives every rejected row in input order.
 	OnReject func(*record.Error) error
 }

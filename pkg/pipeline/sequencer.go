@@ -165,6 +165,9 @@ func (s *sequencer) addCounts(file int, c counts) {
 func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Batch, idHashes [][]uint64) error {
 	stage := s.opts.SkipBadFiles
 	for bi, b := range batches {
+		if s.opts.RowsDone != nil {
+			s.opts.RowsDone.Add(int64(b.Read))
+		}
 		c := counts{read: int64(b.Read), classified: int64(b.Len), rejected: int64(len(b.Rejects)), filtered: int64(b.Filtered), pans: int64(b.PANs), unknown: b.Misses}
 		if idHashes != nil && idHashes[bi] != nil {
 			c.dups = s.dedup(b, idHashes[bi], stage)
