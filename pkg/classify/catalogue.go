@@ -1,76 +1,131 @@
 package classify
 
 import (
-	"bytes"
-	_ "embed"
-	"encoding/csv"
-	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/payops/analyze/pkg/record"
 )
 
-// Cause describes one decline cause for reports.
-type Cause struct {
+// CauseInfo describes one decline cause for reports. The texts come from
+// the [[cause]] tables of rules.toml (condensed from
+// shared/design/causes.md); a user rules file may change the texts of a
+// cause but never add or rename one.
+type CauseInfo struct {
 	ID          record.Outcome
-	LabelEN     string // short English label
-	LabelZH     string // label for --lang zh
-	Description string // what it means
-	WhoActs     string // merchant, acquirer, platform, consumer, cashier
-	Retry       string // soft or hard; "—" for unknown
-	Remedy      string // what to do
+	LabelEN     string   // short English label
+	LabelZH     string   // label for --lang zh
+	Description string   // what it means (English)
+	WhoActs     []string // merchant, acquirer, platform, consumer, cashier; empty for unknown
+	Retry       string   // "soft" or "hard"; "" for unknown
+	RemedyEN    string   // what to do
+	RemedyZH    string
+	// VisaCategories are the Visa decline categories (1 issuer will never
+	// approve, 2 cannot approve at this time, 3 cannot approve with these
+	// details, 4 generic) of the ISO 8583 codes the embedded table maps to
+	// this cause, sorted; empty when none of them is in Visa's list.
+	VisaCategories []int
 }
 
-//go:embed catalogue.csv
-var catalogueCSV []byte
-
-// catalogue is indexed by Outcome; approved and pending are left zero.
-var catalogue = mustParseCatalogue(catalogueCSV)
-
-// mustParseCatalogue panics because the data is embedded at build time:
-// a bad file is a programming error that the tests catch.
-func mustParseCatalogue(data []byte) [record.NumOutcomes]Cause {
-	var out [record.NumOutcomes]Cause
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comment = '#'
-	recs, err := r.ReadAll()
-	if err != nil {
-		panic("classify: catalogue.csv: " + err.Error())
+// Label returns the label in lang ("zh" or a zh- variant for Chinese).
+func (ci CauseInfo) Label(lang string) string {
+	if isZH(lang) {
+		return ci.LabelZH
 	}
-	if len(recs) == 0 || strings.Join(recs[0], ",") != "id,label_en,label_zh,description,who_acts,retry,remedy" {
-		panic("classify: catalogue.csv: bad header")
-	}
-	seen := 0
-	for _, f := range recs[1:] {
-		o, ok := record.OutcomeByID(f[0])
-		if !ok || !o.IsDecline() || out[o].LabelEN != "" {
-			panic(fmt.Sprintf("classify: catalogue.csv: bad or repeated id %q", f[0]))
-		}
-		out[o] = Cause{ID: o, LabelEN: f[1], LabelZH: f[2], Description: f[3], WhoActs: f[4], Retry: f[5], Remedy: f[6]}
-		seen++
-	}
-	if seen != len(record.Causes()) {
-		panic(fmt.Sprintf("classify: catalogue.csv: %d causes, want %d", seen, len(record.Causes())))
-	}
-	return out
+	return ci.LabelEN
 }
 
-// Catalogue returns every decline cause, unknown last, in report order.
-// The slice is a copy.
-func Catalogue() []Cause {
-	causes := record.Causes()
-	out := make([]Cause, len(causes))
-	for i, o := range causes {
-		out[i] = catalogue[o]
+// Remedy returns the remediation text in lang.
+func (ci CauseInfo) Remedy(lang string) string {
+	if isZH(lang) {
+		return ci.RemedyZH
 	}
-	return out
+	return ci.RemedyEN
 }
 
-// Label returns the display label of an outcome in lang: "zh" (any case,
-// or a "zh-"/"zh_" variant) for Chinese, English otherwise.
-func Label(o record.Outcome, lang string) string {
+// WhoActsText joins WhoActs as causes.md writes it ("merchant, acquirer"),
+// "—" when nobody does.
+func (ci CauseInfo) WhoActsText() string {
+	if len(ci.WhoActs) == 0 {
+		return "—"
+	}
+	return strings.Join(ci.WhoActs, ", ")
+}
+
+// RetryText is Retry, "—" when there is none.
+func (ci CauseInfo) RetryText() string {
+	if ci.Retry == "" {
+		return "—"
+	}
+	return ci.Retry
+}
+
+func isZH(lang string) bool {
 	lang = strings.ToLower(lang)
-	zh := lang == "zh" || strings.HasPrefix(lang, "zh-") || strings.HasPrefix(lang, "zh_")
+	return lang == "zh" || strings.HasPrefix(lang, "zh-") || strings.HasPrefix(lang, "zh_")
+}
+
+func cloneInfo(ci CauseInfo) CauseInfo {
+	ci.WhoActs = slices.Clone(ci.WhoActs)
+	ci.VisaCategories = slices.Clone(ci.VisaCategories)
+	return ci
+}
+
+// Catalogue returns the active catalogue: every decline cause, unknown
+// last, in report order, with the user files' text overrides. The slice
+// is a copy.
+func (c *Classifier) Catalogue() []CauseInfo {
+	causes := record.Causes()
+	out := make([]CauseInfo, len(causes))
+	for i, o := range causes {
+		out[i] = cloneInfo(c.causes[o])
+	}
+	return out
+}
+
+// Cause returns the catalogue entry of o; approved, pending and ids out of
+// range give the unknown entry.
+func (c *Classifier) Cause(o record.Outcome) CauseInfo {
+	if !o.IsDecline() {
+		o = record.Unknown
+	}
+	return cloneInfo(c.causes[o])
+}
+
+// Label returns the display label of an outcome in lang with this
+// Classifier's catalogue.
+func (c *Classifier) Label(o record.Outcome, lang string) string { return label(&c.causes, o, lang) }
+
+// defaultCatalogue is the embedded rules alone, for the package-level
+// catalogue functions.
+var defaultCatalogue = sync.OnceValue(func() *[record.NumOutcomes]CauseInfo {
+	c, err := New(Options{})
+	if err != nil {
+		panic("classify: embedded rules.toml: " + err.Error()) // TestEmbeddedRules catches it first
+	}
+	return &c.causes
+})
+
+// Catalogue returns the embedded catalogue (without user overrides):
+// every decline cause, unknown last, in report order. The slice is a copy.
+func Catalogue() []CauseInfo {
+	cat := defaultCatalogue()
+	causes := record.Causes()
+	out := make([]CauseInfo, len(causes))
+	for i, o := range causes {
+		out[i] = cloneInfo(cat[o])
+	}
+	return out
+}
+
+// Label returns the display label of an outcome in lang from the embedded
+// catalogue: "zh" (any case, or a "zh-"/"zh_" variant) for Chinese,
+// English otherwise.
+func Label(o record.Outcome, lang string) string { return label(defaultCatalogue(), o, lang) }
+
+func label(cat *[record.NumOutcomes]CauseInfo, o record.Outcome, lang string) string {
+	zh := isZH(lang)
 	switch {
 	case o == record.Approved && zh:
 		return "成功"
@@ -84,7 +139,7 @@ func Label(o record.Outcome, lang string) string {
 		o = record.Unknown
 	}
 	if zh {
-		return catalogue[o].LabelZH
+		return cat[o].LabelZH
 	}
-	return catalogue[o].LabelEN
+	return cat[o].LabelEN
 }

@@ -48,16 +48,16 @@ func TestCatalogueMatchesCauses(t *testing.T) {
 		for _, f := range []struct{ name, got, want string }{
 			{"中文", c.LabelZH, w[1]},
 			{"what it means", c.Description, w[2]},
-			{"who acts", c.WhoActs, w[3]},
-			{"retry", c.Retry, w[4]},
-			{"what to do", c.Remedy, w[5]},
+			{"who acts", c.WhoActsText(), w[3]},
+			{"retry", c.RetryText(), w[4]},
+			{"what to do", c.RemedyEN, w[5]},
 		} {
 			if f.got != f.want {
 				t.Errorf("%s: %s = %q, causes.md %q", w[0], f.name, f.got, f.want)
 			}
 		}
-		if c.LabelEN == "" {
-			t.Errorf("%s: empty LabelEN", w[0])
+		if c.LabelEN == "" || c.RemedyZH == "" {
+			t.Errorf("%s: empty LabelEN or RemedyZH", w[0])
 		}
 	}
 }

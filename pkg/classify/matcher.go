@@ -1,107 +1,218 @@
 package classify
 
 import (
+	"encoding/binary"
+	"slices"
 	"strings"
 
 	"github.com/payops/analyze/pkg/record"
 )
 
-// maxCache bounds a Matcher's cache. Exports have a few hundred distinct
-// combinations; the bound only guards against a column of unique junk.
-const maxCache = 1 << 16
+// Cache bounds of a Matcher. Exports have a few hundred distinct
+// combinations; the bounds only guard against columns of unique junk.
+const (
+	maxCache  = 1 << 16 // first level: code, sub-code, payment method, channel
+	maxCache2 = 1 << 16 // second level: model, firmware, MCC, region, keyword set
+	maxKWSets = 1 << 14 // distinct sets of keywords found in messages
+)
 
-// key is one distinct combination of the fields the rules read. A struct
+// key is the first cache level: the fields every decision reads. A struct
 // of strings hashes without building a concatenated string per row.
 //
-// Measured with BenchmarkClassifyBatch (8192 mixed rows, one core of an
-// AMD EPYC VM): 66-75 ns/row with a warm cache, 0 allocations; ingest's
-// BenchmarkReadCSV costs about 1.5 µs/row on the same machine. Deciding
-// a row without the cache measured 47 ns/row, as the code-table decision
-// is itself one or two map probes; the cache is there for the
-// conditional rules to come, whose cost grows with the rule count. Custom
-// open-addressing tables measured 45-52 ns/row and were not worth their
-// code.
+// Most rows are decided here: approvals and codes that no rule refines
+// never look further. A first-level entry that depends on more (a rule
+// on the terminal model, the MCC or the message may apply) records which
+// inputs, and the row goes on to the second level, keyed by the entry's
+// id and only those inputs. resp_msg enters the second key as the id of
+// the set of keywords it contains, never as text, since messages carry
+// order numbers and would make every row distinct.
 type key struct {
 	code, subcode, paymentMethod, channel string
 }
 
 type result struct {
+	out   record.Outcome
+	ns    record.Namespace
+	needs uint8 // 0: decided; else the stage-2 inputs the decision reads
+	src   RuleRef
+	id    uint32 // names this entry in second-level keys
+}
+
+type key2 struct {
+	id, kw                 uint32
+	model, fw, mcc, region string
+}
+
+type result2 struct {
 	out record.Outcome
 	ns  record.Namespace
+	src RuleRef
 }
 
 // Matcher classifies rows with a cache. One per worker goroutine: it is
 // not safe for concurrent use.
 type Matcher struct {
-	c     *Classifier
-	cache map[key]result
+	c       *Classifier
+	cache   map[key]result
+	cache2  map[key2]result2
+	nextID  uint32
+	kwIDs   map[string]uint32
+	kwSets  [][]uint64
+	scratch []uint64
+	kwKey   []byte
+	empty   []string
 }
 
-// NewMatcher returns a Matcher over c's tables.
+// NewMatcher returns a Matcher over c's rules.
 func (c *Classifier) NewMatcher() *Matcher {
-	return &Matcher{c: c, cache: make(map[key]result, 256)}
+	w := c.kw.words()
+	return &Matcher{c: c, cache: make(map[key]result, 256), cache2: make(map[key2]result2, 256),
+		kwIDs: make(map[string]uint32), scratch: make([]uint64, w), kwKey: make([]byte, 8*w)}
 }
 
-// Classify returns the outcome of one transaction and the namespace its
-// deciding code was read in. The arguments are normalized values as ingest
-// produces them; "" means absent.
+// Classify returns the outcome of one transaction from its code,
+// sub-code, payment method and channel alone (the other fields empty),
+// and the namespace its deciding code was read in. The arguments are
+// normalized values as ingest produces them; "" means absent.
 func (m *Matcher) Classify(code, subcode, paymentMethod, channel string) (record.Outcome, record.Namespace) {
 	r := m.lookup(key{code, subcode, paymentMethod, channel})
-	return r.out, r.ns
+	if r.needs == 0 {
+		return r.out, r.ns
+	}
+	r2 := m.lookup2(key2{id: r.id, kw: m.kwSet("")}, key{code, subcode, paymentMethod, channel}, r.needs)
+	return r2.out, r2.ns
 }
 
 func (m *Matcher) lookup(k key) result {
 	if r, ok := m.cache[k]; ok {
 		return r
 	}
-	o, ns := m.c.classify(k)
-	r := result{o, ns}
 	if len(m.cache) >= maxCache {
 		clear(m.cache)
+		clear(m.cache2) // its keys name first-level entries
 	}
+	er := evalRow{code: k.code, sub: k.subcode, pm: k.paymentMethod, ch: k.channel}
+	out, ns, src, needs := m.c.stage1(&er)
+	m.nextID++
+	r := result{out: out, ns: ns, needs: needs, src: src, id: m.nextID}
 	// Batch strings may live in an arena that is reused after the batch;
 	// the cache outlives it, so it keeps copies.
 	m.cache[key{strings.Clone(k.code), strings.Clone(k.subcode), strings.Clone(k.paymentMethod), strings.Clone(k.channel)}] = r
 	return r
 }
 
+func (m *Matcher) lookup2(k2 key2, k key, needs uint8) result2 {
+	if r, ok := m.cache2[k2]; ok {
+		return r
+	}
+	if len(m.cache2) >= maxCache2 {
+		clear(m.cache2)
+	}
+	er := evalRow{code: k.code, sub: k.subcode, pm: k.paymentMethod, ch: k.channel,
+		model: k2.model, fw: k2.fw, mcc: k2.mcc, region: k2.region}
+	if needs&needMsg != 0 {
+		er.kw = m.kwSets[k2.kw]
+	}
+	out, ns, src := m.c.decide(&er)
+	r := result2{out, ns, src}
+	k2.model, k2.fw, k2.mcc, k2.region = strings.Clone(k2.model), strings.Clone(k2.fw), strings.Clone(k2.mcc), strings.Clone(k2.region)
+	m.cache2[k2] = r
+	return r
+}
+
+// kwSet returns the id of the set of keywords msg contains.
+func (m *Matcher) kwSet(msg string) uint32 {
+	clear(m.scratch)
+	m.c.kw.scan(msg, m.scratch)
+	for i, w := range m.scratch {
+		binary.LittleEndian.PutUint64(m.kwKey[8*i:], w)
+	}
+	if id, ok := m.kwIDs[string(m.kwKey)]; ok {
+		return id
+	}
+	if len(m.kwSets) >= maxKWSets {
+		clear(m.kwIDs)
+		m.kwSets = m.kwSets[:0]
+		clear(m.cache2) // its keys name keyword sets
+	}
+	id := uint32(len(m.kwSets))
+	m.kwSets = append(m.kwSets, slices.Clone(m.scratch))
+	m.kwIDs[string(m.kwKey)] = id
+	return id
+}
+
 // ClassifyBatch sets b.Outcome and b.NS for every row of b, reusing their
 // backing arrays when large enough. Absent columns (nil) read as "".
-func (m *Matcher) ClassifyBatch(b *record.Batch) {
+func (m *Matcher) ClassifyBatch(b *record.Batch) { m.classifyBatch(b, nil) }
+
+// ClassifyBatchRefs is ClassifyBatch that also records, per row, what
+// decided it (see Classifier.Decision). refs is reused when large
+// enough; the result has b.Len entries. ClassifyBatch does not pay for
+// this.
+func (m *Matcher) ClassifyBatchRefs(b *record.Batch, refs []RuleRef) []RuleRef {
+	refs = resize(refs, b.Len)
+	m.classifyBatch(b, refs)
+	return refs
+}
+
+func (m *Matcher) classifyBatch(b *record.Batch, refs []RuleRef) {
 	n := b.Len
 	b.Outcome = resize(b.Outcome, n)
 	b.NS = resize(b.NS, n)
-	codes := column(b, record.RespCode)
-	subs := column(b, record.RespSubcode)
-	pms := column(b, record.PaymentMethod)
-	chs := column(b, record.Channel)
-	var k key
+	if len(m.empty) < n {
+		m.empty = make([]string, n)
+	}
+	codes := m.column(b, record.RespCode)
+	subs := m.column(b, record.RespSubcode)
+	pms := m.column(b, record.PaymentMethod)
+	chs := m.column(b, record.Channel)
+	// The second-level columns are looked up lazily, once per batch.
+	var models, fws, mccs, regions, msgs []string
+	loaded := false
 	for i := 0; i < n; i++ {
-		if codes != nil {
-			k.code = codes[i]
-		}
-		if subs != nil {
-			k.subcode = subs[i]
-		}
-		if pms != nil {
-			k.paymentMethod = pms[i]
-		}
-		if chs != nil {
-			k.channel = chs[i]
-		}
+		k := key{codes[i], subs[i], pms[i], chs[i]}
 		r := m.lookup(k)
-		b.Outcome[i] = r.out
-		b.NS[i] = r.ns
+		out, ns, src := r.out, r.ns, r.src
+		if r.needs != 0 {
+			if !loaded {
+				models, fws = m.column(b, record.TerminalModel), m.column(b, record.TerminalFirmware)
+				mccs, regions, msgs = m.column(b, record.MCC), m.column(b, record.Region), m.column(b, record.RespMsg)
+				loaded = true
+			}
+			k2 := key2{id: r.id}
+			if r.needs&needModel != 0 {
+				k2.model = models[i]
+			}
+			if r.needs&needFirmware != 0 {
+				k2.fw = fws[i]
+			}
+			if r.needs&needMCC != 0 {
+				k2.mcc = mccs[i]
+			}
+			if r.needs&needRegion != 0 {
+				k2.region = regions[i]
+			}
+			if r.needs&needMsg != 0 {
+				k2.kw = m.kwSet(msgs[i])
+			}
+			r2 := m.lookup2(k2, k, r.needs)
+			out, ns, src = r2.out, r2.ns, r2.src
+		}
+		b.Outcome[i] = out
+		b.NS[i] = ns
+		if refs != nil {
+			refs[i] = src
+		}
 	}
 }
 
-// column returns field f of b, or nil when it is absent or shorter than
-// the batch (which would be an ingest bug; reading it as absent beats a
-// panic in a worker).
-func column(b *record.Batch, f record.Field) []string {
+// column returns field f of b, or a column of empty strings when it is
+// absent or shorter than the batch (which would be an ingest bug; reading
+// it as absent beats a panic in a worker).
+func (m *Matcher) column(b *record.Batch, f record.Field) []string {
 	c := b.Text[f]
 	if len(c) < b.Len {
-		return nil
+		return m.empty[:b.Len]
 	}
 	return c[:b.Len]
 }

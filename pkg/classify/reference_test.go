@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"encoding/csv"
 	"os"
 	"regexp"
 	"slices"
@@ -12,8 +11,8 @@ import (
 	"github.com/payops/analyze/pkg/record"
 )
 
-// The tests in this file tie codes.csv to the reference it was built
-// from, shared/reference/response-codes.md, so that the table provably
+// The tests in this file tie the code tables of rules.toml to the
+// reference they were built from, shared/reference/response-codes.md, so that the table provably
 // covers every code the reference lists.
 
 const referencePath = "../../../shared/reference/response-codes.md"
@@ -179,52 +178,39 @@ func expandRange(lo, hi string) []string {
 	return out
 }
 
-// codeRow is one row of codes.csv with its extra columns.
-type codeRow struct {
+// refCode is one row of the embedded code tables with its extra columns.
+type refCode struct {
 	ns, code, cause, source, note string
 }
 
-// readCodes returns the active rows of the embedded codes.csv keyed by
-// "namespace code", and the rows kept in comments for a later profile.
-func readCodes(t *testing.T) (map[string]codeRow, map[string]codeRow) {
+// readCodes returns the plain rows of the embedded rules.toml keyed by
+// "namespace code", and the acquirer-profile rows keyed the same way.
+func readCodes(t *testing.T) (map[string]refCode, map[string]refCode) {
 	t.Helper()
-	r := csv.NewReader(strings.NewReader(string(codesCSV)))
-	r.Comment = '#'
-	recs, err := r.ReadAll()
+	f, err := embeddedFile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recs[0], ","); got != "namespace,code,cause,source,note" {
-		t.Fatalf("codes.csv header = %q", got)
-	}
-	active := map[string]codeRow{}
-	for i, f := range recs[1:] {
-		row := codeRow{f[0], f[1], f[2], f[3], f[4]}
+	active, profile := map[string]refCode{}, map[string]refCode{}
+	for _, r := range f.codes {
+		row := refCode{nsLabel(r.ns), r.code, r.out.String(), r.source, r.note}
 		k := row.ns + " " + row.code
-		if _, dup := active[k]; dup {
-			t.Errorf("codes.csv: %s twice", k)
+		into := active
+		if r.acquirer != "" {
+			into = profile
+		}
+		if _, dup := into[k]; dup && r.acquirer == "" {
+			t.Errorf("rules.toml: %s twice", k)
 		}
 		if row.source == "" {
-			t.Errorf("codes.csv row %d (%s): empty source", i+2, k)
+			t.Errorf("rules.toml line %d (%s): empty source", r.line, k)
 		}
 		if row.code != strings.ToUpper(strings.TrimSpace(row.code)) {
-			t.Errorf("codes.csv: code %q is not normalized", row.code)
+			t.Errorf("rules.toml: code %q is not normalized", row.code)
 		}
-		active[k] = row
+		into[k] = row
 	}
-	excluded := map[string]codeRow{}
-	for _, line := range strings.Split(string(codesCSV), "\n") {
-		rest, ok := strings.CutPrefix(line, "# cup,")
-		if !ok {
-			continue
-		}
-		f, err := csv.NewReader(strings.NewReader("cup," + rest)).Read()
-		if err != nil {
-			t.Fatalf("codes.csv comment %q: %v", line, err)
-		}
-		excluded[f[0]+" "+f[1]] = codeRow{f[0], f[1], f[2], f[3], f[4]}
-	}
-	return active, excluded
+	return active, profile
 }
 
 func TestCodesCoverReference(t *testing.T) {
@@ -236,17 +222,17 @@ func TestCodesCoverReference(t *testing.T) {
 		if r.NS == "" { // 2c: recorded as comments, not in the default table
 			n2c++
 			if _, ok := excluded["cup "+r.Code]; !ok {
-				t.Errorf("%s:%d: 2c code %s not recorded in a codes.csv comment", referencePath, r.Line, r.Code)
+				t.Errorf("%s:%d: 2c code %s is in no acquirer profile of rules.toml", referencePath, r.Line, r.Code)
 			}
 			continue
 		}
 		if _, ok := active[k]; !ok {
-			t.Errorf("%s:%d: %s %s (section %s) missing from codes.csv", referencePath, r.Line, r.NS, r.Code, r.Section)
+			t.Errorf("%s:%d: %s %s (section %s) missing from rules.toml", referencePath, r.Line, r.NS, r.Code, r.Section)
 		}
 	}
 	// 2c codes that CUP 2014 does not define must stay out of the cup table.
 	for k := range excluded {
-		if row, ok := active[k]; ok && row.source == "CN-APP" {
+		if row, ok := active[k]; ok && (row.source == "CN-APP" || strings.HasPrefix(row.source, "CN-BANK")) {
 			t.Errorf("2c code %s is in the default cup table", k)
 		}
 	}
@@ -258,7 +244,7 @@ func TestCodesCoverReference(t *testing.T) {
 	if n2c == 0 {
 		t.Error("no 2c codes parsed")
 	}
-	t.Logf("%d reference codes checked, %d codes.csv rows, %d 2c codes in comments", len(ref), len(active), len(excluded))
+	t.Logf("%d reference codes checked, %d code rows, %d 2c codes in acquirer profiles", len(ref), len(active), len(excluded))
 }
 
 // refDecisions are the codes whose cause is not the first category the
@@ -281,7 +267,7 @@ var refDecisions = map[string]string{
 	"wechat PAYERROR": "unknown",
 }
 
-// firstCategory is the rule codes.csv follows: the first category id the
+// firstCategory is the rule the code tables follow: the first category id the
 // suggestion names; "unknown (pending ...)" is pending.
 func firstCategory(s string) string {
 	if strings.HasPrefix(s, "unknown (pending") {
@@ -322,37 +308,43 @@ func TestCodesFollowReference(t *testing.T) {
 			continue
 		}
 		if got := active[k].cause; got != want {
-			t.Errorf("%s: codes.csv says %s, reference suggests %q (want %s)", k, got, r.Suggested, want)
+			t.Errorf("%s: rules.toml says %s, reference suggests %q (want %s)", k, got, r.Suggested, want)
 		}
 	}
 }
 
 func TestBuiltinsMatchCodes(t *testing.T) {
 	active, _ := readCodes(t)
-	var fromCSV, fromGo []string
+	var fromTOML, fromGo []string
 	for _, row := range active {
 		if row.cause == "approved" || row.cause == "pending" {
-			fromCSV = append(fromCSV, row.ns+" "+row.code+" "+row.cause)
+			ns := row.ns
+			if ns == "any" {
+				ns = ""
+			}
+			fromTOML = append(fromTOML, ns+" "+row.code+" "+row.cause)
 		}
 	}
-	for _, r := range builtinRules() {
+	for _, r := range builtinRows() {
 		fromGo = append(fromGo, r.ns.String()+" "+r.code+" "+r.out.String())
 	}
-	slices.Sort(fromCSV)
+	slices.Sort(fromTOML)
 	slices.Sort(fromGo)
-	if !slices.Equal(fromCSV, fromGo) {
-		t.Errorf("success/pending rows of codes.csv and builtin differ:\ncodes.csv: %v\nbuiltin:   %v", fromCSV, fromGo)
+	if !slices.Equal(fromTOML, fromGo) {
+		t.Errorf("success/pending rows of rules.toml and builtin differ:\nrules.toml: %v\nbuiltin:    %v", fromTOML, fromGo)
 	}
 }
 
 func TestEmbeddedTableParses(t *testing.T) {
-	rules, err := embeddedRules()
+	f, err := embeddedFile()
 	if err != nil {
 		t.Fatal(err)
 	}
 	per := map[record.Namespace]int{}
-	for _, r := range rules {
-		per[r.ns]++
+	for _, r := range f.codes {
+		if r.acquirer == "" {
+			per[r.ns]++
+		}
 	}
 	for ns := record.NSNone; ns < record.NumNamespaces; ns++ {
 		t.Logf("namespace %q: %d rows", ns, per[ns])

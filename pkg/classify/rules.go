@@ -12,15 +12,27 @@ import (
 	"github.com/payops/analyze/pkg/record"
 )
 
-// Options selects the code tables of a Classifier. The zero value uses the
-// embedded default table and the built-in success and pending codes.
+// Options selects the rules of a Classifier. The zero value uses the
+// embedded rules.toml (catalogue, code tables, conditional rules,
+// capability facts) and the built-in success and pending codes.
 type Options struct {
-	// RulesFiles are user code tables (.csv, header namespace,code,cause),
-	// a later file taking precedence over an earlier one and every file
-	// over the embedded table.
+	// RulesFiles are user rules files, each a .toml rules file or a .csv
+	// code table (header namespace,code,cause). A later file takes
+	// precedence over an earlier one and every file over the embedded
+	// rules; see the package documentation for the layering.
 	RulesFiles []string
-	// NoDefaultRules drops the embedded code table. The catalogue and the
-	// built-in success and pending codes stay.
+	// CapabilitiesFiles are .toml files of [[terminal]] tables: which
+	// terminal models and firmware can scan QR codes, take contactless or
+	// take Huabei. They take precedence over the rules files' and the
+	// embedded [[terminal]] tables, a later file over an earlier one.
+	CapabilitiesFiles []string
+	// Acquirer selects an [[acquirer]] profile (embedded or from a rules
+	// file): its code rows apply above the plain tables, and it may change
+	// the namespace of two-character codes. "" for none.
+	Acquirer string
+	// NoDefaultRules drops the embedded code tables and rules. The
+	// catalogue, the lists, the capability facts and the built-in success
+	// and pending codes stay.
 	NoDefaultRules bool
 }
 
@@ -30,20 +42,27 @@ func (o Options) Validate() error {
 		if strings.TrimSpace(f) == "" {
 			return &record.Error{Kind: record.KindUsage, Err: errors.New("empty rules file name")}
 		}
-		if !strings.EqualFold(filepath.Ext(f), ".csv") {
+		switch strings.ToLower(filepath.Ext(f)) {
+		case ".toml", ".csv":
+		default:
 			return &record.Error{Kind: record.KindUsage, File: f,
-				Err: errors.New("only .csv code tables (header namespace,code,cause) are supported in this version")}
+				Err: errors.New("unsupported rules file: expected .toml (rules language) or .csv (namespace,code,cause)")}
 		}
 	}
+	for _, f := range o.CapabilitiesFiles {
+		if strings.TrimSpace(f) == "" {
+			return &record.Error{Kind: record.KindUsage, Err: errors.New("empty capabilities file name")}
+		}
+		if !strings.EqualFold(filepath.Ext(f), ".toml") {
+			return &record.Error{Kind: record.KindUsage, File: f,
+				Err: errors.New("unsupported capabilities file: expected a .toml file of [[terminal]] tables")}
+		}
+	}
+	if o.Acquirer != "" && !validName(o.Acquirer) {
+		return &record.Error{Kind: record.KindUsage,
+			Err: fmt.Errorf("acquirer profile %q: expected lower-case letters, digits and _", o.Acquirer)}
+	}
 	return nil
-}
-
-// rule is one row of a code table.
-type rule struct {
-	ns   record.Namespace // NSNone: any namespace
-	code string
-	out  record.Outcome
-	line int64
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -72,7 +91,7 @@ var expectedNamespaces = func() string {
 // lines, all-empty rows and lines starting with # are skipped. Codes are
 // normalized as ingest normalizes resp_code. Every error is a KindUsage
 // *record.Error with File and a 1-based Line.
-func parseRules(file string, data []byte) ([]rule, error) {
+func parseRules(file string, data []byte) ([]codeRow, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comment = '#'
@@ -114,7 +133,7 @@ func parseRules(file string, data []byte) ([]rule, error) {
 		return nil, fail(hline, "", "wrong header %q: expected %s (further columns allowed)", strings.Join(hdr, ","), wantHeader)
 	}
 
-	var rules []rule
+	var rules []codeRow
 	type nsCode struct {
 		ns   record.Namespace
 		code string
@@ -154,7 +173,7 @@ func parseRules(file string, data []byte) ([]rule, error) {
 			continue
 		}
 		seen[k] = len(rules)
-		rules = append(rules, rule{ns: ns, code: code, out: out, line: line})
+		rules = append(rules, codeRow{ns: ns, code: code, out: out, line: line})
 	}
 }
 

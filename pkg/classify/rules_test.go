@@ -1,8 +1,6 @@
 package classify
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -206,21 +204,21 @@ func TestFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.csv")
 	_, err := New(Options{RulesFiles: []string{missing}})
-	checkUsageErr(t, err, missing, 0, "", "cannot read code table: no such file or directory")
+	checkUsageErr(t, err, missing, 0, "", "cannot read rules file: no such file or directory")
 
 	good := writeRules(t, hdr+"cup,05,network\n")[0]
 	_, err = New(Options{RulesFiles: []string{good, missing}})
-	checkUsageErr(t, err, missing, 0, "", "cannot read code table")
+	checkUsageErr(t, err, missing, 0, "", "cannot read rules file")
 
 	for _, name := range []string{"rules.yaml", "rules.txt", "rules"} {
 		opts := Options{RulesFiles: []string{good, name}}
-		checkUsageErr(t, opts.Validate(), name, 0, "", "only .csv code tables")
+		checkUsageErr(t, opts.Validate(), name, 0, "", "unsupported rules file: expected .toml (rules language) or .csv")
 		_, err := New(opts)
-		checkUsageErr(t, err, name, 0, "", "only .csv code tables")
+		checkUsageErr(t, err, name, 0, "", "unsupported rules file")
 	}
 	checkUsageErr(t, Options{RulesFiles: []string{" "}}.Validate(), "", 0, "", "empty rules file name")
 
-	for _, o := range []Options{{}, {NoDefaultRules: true}, {RulesFiles: []string{"a.csv", "B.CSV"}}} {
+	for _, o := range []Options{{}, {NoDefaultRules: true}, {RulesFiles: []string{"a.csv", "B.CSV", "c.toml"}}, {CapabilitiesFiles: []string{"f.TOML"}}, {Acquirer: "cn_app"}} {
 		if err := o.Validate(); err != nil {
 			t.Errorf("Validate(%+v) = %v", o, err)
 		}
@@ -233,39 +231,37 @@ func TestIdenticalDuplicateAllowed(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	sum := func(parts ...[]byte) string {
-		h := sha256.New()
-		for _, p := range parts {
-			h.Write(p)
-		}
-		return hex.EncodeToString(h.Sum(nil))[:12]
-	}
 	a, b := hdr+"cup,05,network\n", hdr+"cup,05,security\n"
 	paths := writeRules(t, a, b)
+	capsFile := filepath.Join(t.TempDir(), "fleet.toml")
+	if err := os.WriteFile(capsFile, []byte("[[terminal]]\nmodel = \"X\"\nhuabei = false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
 	for _, tc := range []struct {
+		name string
 		opts Options
-		want string
 	}{
-		{Options{}, sum(codesCSV)},
-		{Options{NoDefaultRules: true}, sum()},
-		{Options{RulesFiles: paths}, sum(codesCSV, []byte(a), []byte(b))},
-		{Options{RulesFiles: []string{paths[1], paths[0]}}, sum(codesCSV, []byte(b), []byte(a))},
-		{Options{NoDefaultRules: true, RulesFiles: paths[:1]}, sum([]byte(a))},
+		{"default", Options{}},
+		{"no default", Options{NoDefaultRules: true}},
+		{"a b", Options{RulesFiles: paths}},
+		{"b a", Options{RulesFiles: []string{paths[1], paths[0]}}},
+		{"no default a", Options{NoDefaultRules: true, RulesFiles: paths[:1]}},
+		{"acquirer", Options{Acquirer: "cn_app"}},
+		{"capabilities", Options{CapabilitiesFiles: []string{capsFile}}},
 	} {
 		got := mustNew(t, tc.opts).Version()
-		if got != tc.want || len(got) != 12 {
-			t.Errorf("Version(%+v) = %q, want %q", tc.opts, got, tc.want)
+		if len(got) != 12 {
+			t.Errorf("Version(%s) = %q: want 12 hex digits", tc.name, got)
 		}
+		if again := mustNew(t, tc.opts).Version(); again != got {
+			t.Errorf("Version(%s) not stable: %q then %q", tc.name, got, again)
+		}
+		if prev, dup := seen[got]; dup {
+			t.Errorf("Version(%s) = Version(%s) = %q", tc.name, prev, got)
+		}
+		seen[got] = tc.name
 	}
-	if mustNew(t, Options{}).Version() == mustNew(t, Options{RulesFiles: paths}).Version() {
-		t.Error("version ignores rules files")
-	}
-}
-
-// codesHead returns the first n lines of the embedded table.
-func codesHead(n int) string {
-	lines := strings.SplitAfter(string(codesCSV), "\n")
-	return strings.Join(lines[:min(n, len(lines))], "")
 }
 
 func FuzzParseRules(f *testing.F) {
@@ -280,7 +276,7 @@ func FuzzParseRules(f *testing.F) {
 		"ns,code,cause\n",
 		"",
 		hdr + "cup,05,network\ncup,5,security\n",
-		codesHead(30), // the embedded table is too big a seed: minimizing it stalls the fuzzer
+		hdr + "iso8583,00,approved\ncup,A2,pending\nalipay,ACQ.SYSTEM_ERROR,system_maintenance\nwechat,NOTENOUGH,consumer_account\n",
 	} {
 		f.Add([]byte(s))
 	}
