@@ -96,6 +96,7 @@ func commands() []command {
 		{"run", runCmd, runHelp},
 		{"inspect", inspectCmd, inspectHelp},
 		{"gen", genCmd, genHelp},
+		{"rules", rulesCmd, rulesHelp},
 	}
 }
 

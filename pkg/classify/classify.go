@@ -273,7 +273,7 @@ func build(def *ruleFile, user, caps []*ruleFile, opts Options) (*Classifier, []
 	}
 	kwIDs := map[string]int{}
 	for _, raw := range merged {
-		if raw.disabled {
+		if raw.disabled || raw.bad {
 			continue
 		}
 		r, rerrs := compileRule(raw, lists, kwIDs, &c.keywords)

@@ -502,9 +502,15 @@ func (c *msgCond) why(r *evalRow) string {
 			found = append(found, strconv.Quote(c.allK[i]))
 		}
 	}
-	s := fmt.Sprintf("resp_msg %s contains %s", strconv.Quote(r.msg), strings.Join(found, " and "))
+	s := "resp_msg " + strconv.Quote(r.msg)
+	if len(found) > 0 {
+		s += " contains " + strings.Join(found, " and ")
+		if len(c.noneK) > 0 {
+			s += " and"
+		}
+	}
 	if len(c.noneK) > 0 {
-		s += " and none of " + strings.Join(c.noneK, ", ")
+		s += " contains none of " + strings.Join(c.noneK, ", ")
 	}
 	return s
 }

@@ -59,6 +59,7 @@ type rawRule struct {
 	id       string
 	out      record.Outcome
 	disabled bool
+	bad      bool // had an error: never compiled, never reported as shadowed
 	note     string
 	source   string
 	file     string
@@ -570,6 +571,8 @@ func (d *decoder) rule(t *tnode) {
 		}
 	}
 	haveCause := false
+	nerr := len(d.errs)
+	defer func() { r.bad = len(d.errs) > nerr }()
 	for _, k := range t.keys {
 		ent := t.entries[k]
 		switch k {
