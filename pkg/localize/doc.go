@@ -1,0 +1,143 @@
+// Package localize finds the combinations of attribute values that explain
+// a change of a ratio KPI, the decline rate (declines over attempts),
+// between a baseline and a window: multi-dimensional root-cause
+// localization.
+//
+// The input is a set of leaves, one per combination of values of all the
+// dimensions, each with baseline (Before) and window (After) counts. The
+// output is a ranked list of findings: combinations of 1..MaxDims
+// dimension values, like payment_method=huabei&terminal_model=Newland ME31,
+// with their counts, the share of the extra declines they explain and a
+// p-value. Findings marked RootCause are what the localizer reports as the
+// causes; the rest are context. The package is a pure algorithm: it reads
+// no files and imports nothing from the rest of the repository.
+//
+// # Expected declines
+//
+// Rates, not counts, are compared, so the baseline may cover a different
+// length of time than the window (seven days against one hour) or be a
+// mean of several periods. For leaf i with baseline counts (d0, n0) and
+// window counts (d1, n1), the smoothed baseline rate is
+//
+//	p_i = (d0 + 1) / (n0 + 1/p0),   p0 = (Σd0 + ½) / (Σn0 + 1)
+//
+// that is, one pseudo-decline at the overall baseline rate p0. A leaf with
+// a long baseline keeps its own rate; a leaf seen rarely or never before
+// borrows p0; and a leaf with no baseline declines does not make every
+// window decline infinitely surprising. The leaf's expected window declines
+// are e_i = n1·p_i, the Before counts scaled to the window's attempts, and
+// its smoothed baseline declines are b_i = n0·p_i. For any group G of
+// leaves (a combination, its complement, a leftover) c_G, e_G and b_G are
+// the sums over its leaves. Expectations are built per leaf and summed, so
+// a shift of the traffic mix towards leaves that always decline more is
+// not mistaken for a change of rate (Adtributor's and RiskLoc's forecasts
+// are per leaf too).
+//
+// # Extra declines and explained share
+//
+// The extra declines of a group are c_G − e_G: declines beyond what its
+// leaves' baseline rates predict for the window's attempts. The overall
+// extra is the same sum over all leaves, X = Σc − Σe, so
+//
+//	ExplainedShare(F) = (c_F − e_F) / X
+//
+// is the share of the overall rate change that goes away if the finding's
+// leaves alone return to their baseline rates (the overall rate moves by
+// X/Σn1). This is Adtributor's explanatory power for a derived measure,
+// computed from leaf forecasts. Shares of disjoint findings add up; a
+// finding can explain more than 1 when the rest moved the other way.
+// When the rate falls, X < 0 and shares of falling groups are positive.
+//
+// # Method
+//
+// The direction of the search is the direction of the overall change
+// (Σc > Σe: declines rose). Candidates are all combinations of 1..MaxDims
+// dimensions that occur in the leaves (RiskLoc's and Squeeze's cuboids).
+// Causes are found one at a time, each step looking only at the leaves no
+// earlier cause claimed (Squeeze and RiskLoc remove found elements too).
+//
+//  1. Seed. Rank the candidates by Kulldorff's Poisson scan statistic,
+//     the log-likelihood ratio of "the group and the rest of the unclaimed
+//     leaves each have their own multiplier of the expected declines"
+//     against "one common multiplier":
+//
+//     LLR = c·ln(c/e) + o·ln(o/f) − (c+o)·ln((c+o)/(e+f))
+//
+//     for c, e inside and o, f outside, counted only when the group moved
+//     further than the rest in the search's direction. It rewards a large
+//     and a pure deviation at once: adding normal leaves to a group dilutes
+//     it, leaving anomalous leaves outside inflates the rest. This is the
+//     surprise part of Adtributor, as a likelihood over a ratio KPI.
+//
+//  2. Refine. Real incidents are seldom uniform: one device of a failing
+//     bitrate fails harder than the others, so the scan's best group is
+//     often a part of the cause. Refinement moves to a parent (one
+//     dimension fewer) when the parent's leftover leaves, parent minus
+//     current, are themselves anomalous against the traffic outside the
+//     parent, and to a child (one dimension more) when the current
+//     combination minus the child is not anomalous but the child is. Among
+//     several admissible moves it takes the one with the highest LLR, and
+//     repeats until no move applies. This is the parsimony of the ancestor
+//     and descendant checks in Squeeze and RiskLoc: the shortest
+//     combination whose every part moved.
+//
+//  3. Accept. The refined combination is a root cause if it is anomalous
+//     against the rest of the unclaimed traffic and explains at least
+//     MinShare of the overall extra declines on its unclaimed leaves
+//     (Adtributor's per-element explanatory-power threshold). Otherwise the
+//     search stops.
+//
+// "Anomalous" has one meaning throughout. A group with c, e and b is
+// anomalous against a reference multiplier λ (the observed/expected ratio
+// of the traffic outside it, (o+1)/(f+1)) when
+//
+//	c ≥ MinRatio·λ·e   (for a drop: c ≤ λ·e/MinRatio), and
+//	p ≤ level, where p is the one-sided test of two Poisson rates:
+//	given c+b, c ~ Binomial(c+b, λe/(λe+b)).
+//
+// The ratio condition asks for a change large enough to matter whatever
+// the volume, since large real groups are noisier than Poisson; comparing
+// with the outside rather than with 1 keeps a drift of all traffic (a
+// busier hour, a slightly different baseline) from making everything
+// anomalous. The binomial test counts the noise of both periods, so a
+// short baseline (one hour against one hour) does not raise false alarms.
+// The level is Alpha/M, M the number of candidates (Bonferroni), when the
+// scan's choice is accepted, and Alpha for the handful of leftover tests of
+// one refinement.
+//
+// Context findings are the other combinations with the highest LLR on all
+// the leaves whose own rate change is significant (the test above with
+// λ = 1 at level Alpha/M), leaving out parts of a reported cause.
+// Score is the LLR (for a cause, in the step that found it). PValue is
+// the test above with λ = 1: the probability of at least this many window
+// declines (at most, for a drop) if the finding's leaves had kept their
+// baseline rates; it is not corrected for the number of candidates.
+//
+// # Parameters and defaults
+//
+// MaxDims 3: labelled root causes in published benchmarks name one to
+// three attributes, and deeper combinations are hard to act on. MinRatio 2:
+// a doubling (or halving) of the decline rate relative to the rest is a
+// change an operator would call an incident; smaller moves are within the
+// hour-to-hour variation of large real groups. Alpha 0.01: a conventional
+// level, made family-wise by Bonferroni. MinShare 0.1: the element
+// threshold of Adtributor as riskloc runs it (teep 0.1). MaxCauses 3. None
+// was fitted to a benchmark; the RS benchmark's sensitivity to each is in
+// cmd/rcabench's report.
+//
+// # References
+//
+//   - R. Bhagwan et al., Adtributor: Revenue Debugging in Advertising
+//     Systems, NSDI 2014 (explanatory power and surprise, derived measures).
+//   - Z. Li et al., Generic and Robust Localization of Multi-Dimensional
+//     Root Causes, ISSRE 2019 (Squeeze: deviation-based clustering, ancestor
+//     and descendant search).
+//   - M. Kalander, RiskLoc: Localization of Multi-dimensional Root Causes
+//     by Weighted Risk, 2022 (leaf partition into normal and abnormal,
+//     element risk, removing found elements and searching again).
+//   - Y. Sun et al., Robust Anomaly Clue Localization of Multi-Dimensional
+//     Derived Measure for Online Video Services (RobustSpot), IEEE TSC 2022;
+//     its authors published the RS ratio-KPI data used by cmd/rcabench.
+//   - M. Kulldorff, A spatial scan statistic, Communications in Statistics,
+//     1997 (the Poisson log-likelihood ratio of a region against the rest).
+package localize
