@@ -11,11 +11,12 @@
 // The localizer options default to the package defaults; they exist to
 // measure sensitivity, not to be tuned per case.
 //
-// Exit status: 0 when the run completed, 1 on bad data or a scoring
-// inconsistency, 2 on bad flags.
+// Exit status: 0 when the run completed (or -h), 1 on bad data or a
+// scoring inconsistency, 2 on bad flags or options.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,18 +27,26 @@ import (
 	"github.com/payops/analyze/pkg/localize/rsbench"
 )
 
+// usageError marks a bad command line (exit status 2).
+type usageError struct{ error }
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &ue):
+		os.Exit(2) // the flag package has printed the problem and the usage
+	default:
 		fmt.Fprintln(os.Stderr, "rcabench:", err)
-		if err == flag.ErrHelp {
-			os.Exit(0)
-		}
 		os.Exit(1)
 	}
 }
 
-func run(args []string, w io.Writer) error {
+func run(args []string, w, errw io.Writer) error {
 	fs := flag.NewFlagSet("rcabench", flag.ContinueOnError)
+	fs.SetOutput(errw)
 	data := fs.String("data", "../shared/benchmarks/rca/RS", "the RS folder (CSV files and anomaly.yaml)")
 	verbose := fs.Bool("v", false, "print one line per case")
 	var opts localize.Options
@@ -47,13 +56,14 @@ func run(args []string, w io.Writer) error {
 	fs.Float64Var(&opts.MinShare, "min-share", 0, "Options.MinShare (0: package default)")
 	fs.IntVar(&opts.MaxCauses, "max-causes", 0, "Options.MaxCauses (0: package default)")
 	if err := fs.Parse(args); err != nil {
-		if err != flag.ErrHelp {
-			os.Exit(2)
+		if errors.Is(err, flag.ErrHelp) {
+			return err
 		}
-		return err
+		return usageError{err}
 	}
 	if err := opts.Validate(); err != nil {
-		return err
+		fmt.Fprintln(fs.Output(), err)
+		return usageError{err}
 	}
 	cases, err := rsbench.Load(*data)
 	if err != nil {
