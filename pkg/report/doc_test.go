@@ -52,7 +52,9 @@ func sampleDoc(t testing.TB, lang string) *report.Document {
 		t.Fatal(err)
 	}
 	sum := &report.Summary{
-		Version: "test", RulesVersion: cl.Version(), GeneratedAt: sampleNow,
+		// fixed versions: the rules' hash changes with every edit of
+		// rules.toml, which need not change a single report cell
+		Version: "test", RulesVersion: "test-rules", GeneratedAt: sampleNow,
 		Command:  []string{"analyze", "run", "-o", "out", "-f", "html,xlsx", "--lang", lang, "--bucket", "1h", "--now", sampleNow, "samples/"},
 		RowsRead: res.RowsRead, RowsClassified: res.Classified, RowsRejected: res.Rejected, RowsFiltered: res.Filtered,
 		Duplicates: res.Duplicates, UnknownValues: res.Unknown,

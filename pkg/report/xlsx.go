@@ -362,6 +362,9 @@ func (x *xlsxWriter) value(c xlsxCol, v string) (any, error) {
 		}
 		return fv, nil
 	}
+	if v == "" { // no cell rather than an empty string: blanks filter as blanks
+		return nil, nil
+	}
 	return x.text(c, v), nil
 }
 
