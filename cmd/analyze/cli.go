@@ -74,6 +74,7 @@ const mainHelp = `analyze: find out why payments are declined, from acquirers' e
 
 USAGE
   analyze run [flags] INPUT...     classify declines and write breakdowns
+  analyze spike [flags] INPUT...   find what changed, where and since when
   analyze inspect [flags] FILE...  show how an export would be read
   analyze gen [flags]              generate sample exports
   analyze version                  print the version
@@ -94,6 +95,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", runCmd, runHelp},
+		{"spike", spikeCmd, spikeHelp},
 		{"inspect", inspectCmd, inspectHelp},
 		{"gen", genCmd, genHelp},
 		{"rules", rulesCmd, rulesHelp},
