@@ -1,6 +1,8 @@
 package localize
 
-import "strings"
+import (
+	"strings"
+)
 
 // maxKeyDims bounds Options.MaxDims: element keys are fixed-size arrays.
 const maxKeyDims = 3
@@ -13,7 +15,7 @@ type elem struct {
 	vals valKey // the first len(cuboid dims) entries are used
 
 	before, after Counts  // sums over all its leaves, for display
-	obs, exp, bas float64 // observed, expected window and smoothed baseline declines over all its leaves
+	obs, exp, bas float64 // window, expected window and baseline declines over all its leaves
 
 	// Sums over the leaves not yet claimed by a root cause; refreshed by
 	// lattice.restrict before each search.
@@ -41,7 +43,7 @@ type lattice struct {
 	before []Counts
 	after  []Counts
 	exp    []float64 // expected window declines per leaf
-	bas    []float64 // smoothed baseline declines per leaf
+	bas    []float64 // baseline declines per leaf
 	cubs   []cuboid
 	elems  []elem
 }
@@ -155,19 +157,21 @@ func newLattice(in Input, maxDims int) *lattice {
 }
 
 // setExpected fills the per-leaf expected declines and each element's
-// sums. A leaf's baseline rate is smoothed towards the prior rate by one
-// pseudo-decline, (declines+1)/(attempts+1/prior): a leaf with a long
-// baseline keeps its own rate, a leaf with a short or empty one borrows
-// the prior's, and a baseline of 0 declines does not make any window
-// decline infinitely surprising.
-func (lt *lattice) setExpected(prior float64) {
+// sums. A leaf's baseline rate is its own, d0/n0: unbiased, so the sums
+// over a group are unbiased too. (Smoothing small leaves towards the
+// overall rate was tried; it biases every group whose leaves share a
+// higher or lower rate, and raised false alarms on noise-only data.) A
+// leaf without baseline attempts takes the overall baseline rate.
+func (lt *lattice) setExpected(overall float64) {
 	lt.exp = make([]float64, len(lt.lvals))
 	lt.bas = make([]float64, len(lt.lvals))
-	k := 1 / prior
 	for i := range lt.exp {
-		p := (lt.before[i].Declines + 1) / (lt.before[i].Attempts + k)
+		p := overall
+		if lt.before[i].Attempts > 0 {
+			p = lt.before[i].Rate()
+		}
 		lt.exp[i] = lt.after[i].Attempts * p
-		lt.bas[i] = lt.before[i].Attempts * p
+		lt.bas[i] = lt.before[i].Declines
 	}
 	for ci := range lt.cubs {
 		for li, e := range lt.cubs[ci].leafElem {

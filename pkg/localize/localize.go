@@ -1,9 +1,6 @@
 package localize
 
-import (
-	"math"
-	"sort"
-)
+import "sort"
 
 // Localize finds the combinations of dimension values that explain the
 // change of the decline rate between Before and After. Findings come best
@@ -30,7 +27,7 @@ func Localize(in Input, opts Options) ([]Finding, error) {
 	if tb.Attempts <= 0 || ta.Attempts <= 0 {
 		return nil, nil
 	}
-	lt.setExpected((tb.Declines + 0.5) / (tb.Attempts + 1))
+	lt.setExpected(tb.Rate())
 	var totObs, totExp float64
 	for i := range lt.exp {
 		totObs += lt.after[i].Declines
@@ -175,7 +172,8 @@ func (r *run) refine(cur int) int {
 				if seen[int(ch)] || ce.attempts <= 0 || ce.attempts >= e.attempts {
 					continue
 				}
-				if r.belongs(e.rc-ce.rc, e.re-ce.re, e.rb-ce.rb, lamOut) ||
+				rc, re, rb := e.rc-ce.rc, e.re-ce.re, e.rb-ce.rb
+				if r.belongs(rc, re, rb, lamOut) ||
 					!r.anomalous(ce.rc, ce.re, ce.rb, r.outsideMultiplier(ce.rc, ce.re)) {
 					continue
 				}
@@ -192,58 +190,117 @@ func (r *run) refine(cur int) int {
 	}
 }
 
-func (r *run) localize(totalExtra float64) []Finding {
-	lt := r.lt
-	covered := make([]bool, len(lt.lvals))
-	var out []Finding
-	isCause := map[int]bool{}
-	var firstScores []float64 // scan statistics on all leaves, for context
-	for len(out) < r.opts.MaxCauses {
-		r.restrict(covered)
-		if firstScores == nil {
-			firstScores = make([]float64, len(lt.elems))
-			for i := range lt.elems {
-				firstScores[i] = r.llr(i)
-			}
+// markLeaves sets covered for every leaf of element ei.
+func (r *run) markLeaves(covered []bool, ei int) {
+	for li, e := range r.lt.cubs[r.lt.elems[ei].cub].leafElem {
+		if int(e) == ei {
+			covered[li] = true
 		}
+	}
+}
+
+// findCauses is the greedy search: seed, refine, accept, set the cause's
+// leaves aside, repeat.
+func (r *run) findCauses(totalExtra float64) []int {
+	covered := make([]bool, len(r.lt.lvals))
+	var causes []int
+	for len(causes) < r.opts.MaxCauses {
+		r.restrict(covered)
 		s, _ := r.seed()
 		if s < 0 {
 			break
 		}
 		c := r.refine(s)
-		ce := &lt.elems[c]
-		if !r.anomalous(ce.rc, ce.re, ce.rb, r.outsideMultiplier(ce.rc, ce.re)) {
+		ce := &r.lt.elems[c]
+		if !r.anomalous(ce.rc, ce.re, ce.rb, r.outsideMultiplier(ce.rc, ce.re)) ||
+			(ce.rc-ce.re)/totalExtra < r.opts.MinShare {
 			break
 		}
-		if (ce.rc-ce.re)/totalExtra < r.opts.MinShare {
-			break
-		}
-		f := r.finding(c, totalExtra, r.llr(c))
-		f.RootCause = true
-		out = append(out, f)
-		isCause[c] = true
-		cub := &lt.cubs[ce.cub]
-		for li, ei := range cub.leafElem {
-			if int(ei) == c {
-				covered[li] = true
+		causes = append(causes, c)
+		r.markLeaves(covered, c)
+	}
+	return causes
+}
+
+// rerefine refines every cause again with the leaves of the other causes
+// set aside. During the greedy search a later incident is still part of
+// the "outside" an earlier one is judged against, which inflates the
+// outside multiplier and stops the earlier cause from widening to its
+// true extent. It repeats until nothing moves (at most three rounds),
+// then drops causes that became equal to or part of an earlier one, and
+// returns each cause's scan statistic against the leaves outside the
+// other causes.
+func (r *run) rerefine(causes []int) ([]int, []float64) {
+	covered := make([]bool, len(r.lt.lvals))
+	setAside := func(i int) {
+		clear(covered)
+		for j, c := range causes {
+			if j != i {
+				r.markLeaves(covered, c)
 			}
 		}
+		r.restrict(covered)
 	}
-	// Context: the strongest other combinations on the whole data that are
-	// significant on their own and not a part of a reported cause (a part
-	// adds nothing the cause does not already say).
+	for round := 0; round < 3 && len(causes) > 1; round++ {
+		moved := false
+		for i := range causes {
+			setAside(i)
+			if n := r.refine(causes[i]); n != causes[i] {
+				causes[i], moved = n, true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	var kept []int
+	for _, c := range causes {
+		redundant := false
+		for _, k := range kept {
+			if r.lt.contains(k, c) {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
+			kept = append(kept, c)
+		}
+	}
+	causes = kept
+	scores := make([]float64, len(causes))
+	for i, c := range causes {
+		setAside(i)
+		scores[i] = r.llr(c)
+	}
+	return causes, scores
+}
+
+func (r *run) localize(totalExtra float64) []Finding {
+	lt := r.lt
+	causes, scores := r.rerefine(r.findCauses(totalExtra))
+	var out []Finding
+	for i, c := range causes {
+		f := r.finding(c, totalExtra, scores[i])
+		f.RootCause = true
+		out = append(out, f)
+	}
+	// Context: the strongest other combinations on all the leaves whose
+	// own change is significant, leaving out parts of a reported cause (a
+	// part adds nothing the cause does not already say).
+	r.restrict(make([]bool, len(lt.lvals)))
 	type cand struct {
 		i int
 		s float64
 	}
 	var ctx []cand
-	for i, s := range firstScores {
+	for i := range lt.elems {
 		e := &lt.elems[i]
-		if s <= 0 || isCause[i] || rateTest(e.obs, e.exp, e.bas, 1, r.up) > r.pmax {
+		s := r.llr(i)
+		if s <= 0 || rateTest(e.obs, e.exp, e.bas, 1, r.up) > r.pmax {
 			continue
 		}
 		inside := false
-		for c := range isCause {
+		for _, c := range causes {
 			if lt.contains(c, i) {
 				inside = true
 				break
@@ -276,9 +333,6 @@ func (r *run) finding(ei int, totalExtra, score float64) Finding {
 	}
 	if totalExtra != 0 {
 		f.ExplainedShare = (e.obs - e.exp) / totalExtra
-	}
-	if math.IsNaN(f.PValue) {
-		f.PValue = 1
 	}
 	return f
 }

@@ -13,7 +13,7 @@ type Options struct {
 	MaxDims int
 	// MinRatio is how far a group's decline rate must move, as a factor
 	// relative to the traffic outside it, to count as anomalous (for a
-	// drop, by 1/MinRatio). 0 means 2.
+	// drop, by 1/MinRatio). 0 means 1.5.
 	MinRatio float64
 	// Alpha is the family-wise significance level: a group counts as
 	// anomalous only if its Poisson p-value is at most Alpha divided by
@@ -31,7 +31,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultMaxDims     = 3
-	DefaultMinRatio    = 2.0
+	DefaultMinRatio    = 1.5
 	DefaultAlpha       = 0.01
 	DefaultMinShare    = 0.1
 	DefaultMaxCauses   = 3

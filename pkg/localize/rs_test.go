@@ -11,10 +11,10 @@ import (
 // rsDir is the shared RS benchmark, relative to this package.
 const rsDir = "../../../shared/benchmarks/rca/RS"
 
-// rsFloor is just under the micro-F1 the defaults reach on RS (0.706
+// rsFloor is just under the micro-F1 the defaults reach on RS (0.756
 // when this was set), so that a change that loses even one or two hits
 // fails here instead of going unnoticed. Raise it when the method improves.
-const rsFloor = 0.69
+const rsFloor = 0.74
 
 func TestRSBenchmark(t *testing.T) {
 	if _, err := os.Stat(rsDir); err != nil {

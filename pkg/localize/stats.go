@@ -94,7 +94,7 @@ func betaCF(x, a, b float64) float64 {
 // this far from what its baseline predicts, with noise in both periods:
 // conditional on the total c+b, the window's share of the declines is
 // Binomial(c+b, π) with π = lam·e/(lam·e+b), where e is the group's
-// expected window declines and b its (smoothed) baseline declines, and lam
+// expected window declines and b its baseline declines, and lam
 // is the multiplier the group is compared against (1: its own baseline).
 // This is the classic test for two Poisson rates, applied after the mix
 // adjustment; up asks for the upper tail.
