@@ -100,6 +100,7 @@ type seg struct {
 type bar struct {
 	label, sub, right string
 	segs              []seg
+	sep               bool // a rule above the row: a new group starts
 }
 
 // barChart draws horizontal stacked bars scaled to max (the largest bar
@@ -138,6 +139,9 @@ func barChart(aria string, bars []bar, max float64, axis func(float64) string) t
 	for i, b := range bars {
 		y := top + float64(i)*rowH
 		mid := y + rowH/2
+		if b.sep && i > 0 {
+			svg.line(0, y, chartW-rightW/2, y, "sep")
+		}
 		if b.sub != "" {
 			svg.text(labelW, mid-3, "end", "", "", b.label)
 			svg.text(labelW, mid+10, "end", "sub", "", b.sub)

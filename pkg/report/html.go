@@ -677,14 +677,14 @@ func (b *htmlBuilder) firmwareView() *chartTable {
 		if name == "" {
 			name = "—"
 		}
-		for _, g := range groups {
+		for gi, g := range groups {
 			fw := g.fw
 			if fw == "" {
 				fw = "—"
 			}
 			r := rate(g.declines, g.attempts)
 			maxRate = max(maxRate, r)
-			br := bar{label: clip(fw, 24), sub: clip(name, 36) + " · " + fmtRate(m[rc]),
+			br := bar{label: clip(fw, 24), sub: clip(name, 36) + " · " + fmtRate(m[rc]), sep: gi == 0,
 				right: pctText(r, 2) + " (" + b.num(g.declines) + " / " + b.num(g.attempts) + ")"}
 			for _, id := range b.causeOrder(slices.Collect(maps.Keys(g.causes))) {
 				n := g.causes[id]
