@@ -162,8 +162,8 @@ func TestConditions(t *testing.T) {
 			{Row{Code: "58", Channel: "qr_scan", TerminalModel: "Old POS", TerminalFirmware: "1.0"}, true},
 			{Row{Code: "58", PaymentMethod: "huabei", TerminalModel: "Newland ME31", TerminalFirmware: "2.3.1"}, true},
 			{Row{Code: "58", PaymentMethod: "huabei", TerminalModel: "Newland ME31", TerminalFirmware: "2.4.0"}, false},
-			{Row{Code: "58", Channel: "card_chip", TerminalModel: "Old POS"}, false}, // nothing needed
-			{Row{Code: "58", Channel: "qr_scan", TerminalModel: "Some Other"}, false},  // unknown
+			{Row{Code: "58", Channel: "card_chip", TerminalModel: "Old POS"}, false},  // nothing needed
+			{Row{Code: "58", Channel: "qr_scan", TerminalModel: "Some Other"}, false}, // unknown
 		}},
 		{"capability capable, unknown, none", `capability = ["capable", "none"]`, []rowCase{
 			{Row{Code: "58", PaymentMethod: "huabei", TerminalModel: "Newland ME31", TerminalFirmware: "2.4.0"}, true},
