@@ -11,27 +11,28 @@ type valKey [maxKeyDims]int32
 
 // elem is one combination: a value for each dimension of its cuboid.
 type elem struct {
-	cub  int
+	cub  int32
 	vals valKey // the first len(cuboid dims) entries are used
+
+	// parents[i] is the element with dimension i of the cuboid dropped;
+	// only for cuboids of two or more dimensions.
+	parents valKey
 
 	before, after Counts  // sums over all its leaves, for display
 	obs, exp, bas float64 // window, expected window and baseline declines over all its leaves
 
-	// Sums over the leaves not yet claimed by a root cause; refreshed by
-	// lattice.restrict before each search.
+	// Sums over the leaves not set aside; refreshed by lattice.restrict
+	// before each search.
 	rc, re, rb float64
-	attempts   float64 // after attempts of those leaves
-
-	parents  []int32 // one per dimension dropped, in the order of the cuboid dims
-	children []int32
+	attempts   float64 // window attempts of those leaves
 }
 
 // cuboid is one set of dimensions; leafElem maps each leaf to its element.
 type cuboid struct {
 	dims     []int
-	mask     uint64
 	leafElem []int32
-	first    int32 // index of its first element; its elements are contiguous
+	// parentCub[i] is the cuboid without dims[i] (for two or more dims).
+	parentCub []int
 }
 
 // lattice holds the merged leaves and every combination of 1..maxDims
@@ -46,6 +47,20 @@ type lattice struct {
 	bas    []float64 // baseline declines per leaf
 	cubs   []cuboid
 	elems  []elem
+	// The children of element i (one dimension more) are
+	// childList[childStart[i]:childStart[i+1]].
+	childStart, childList []int32
+}
+
+func (lt *lattice) children(ei int) []int32 {
+	return lt.childList[lt.childStart[ei]:lt.childStart[ei+1]]
+}
+
+func (lt *lattice) nparents(ei int) int {
+	if n := len(lt.cubs[lt.elems[ei].cub].dims); n > 1 {
+		return n
+	}
+	return 0
 }
 
 // newLattice merges leaves with equal values and enumerates the
@@ -73,7 +88,7 @@ func newLattice(in Input, maxDims int) *lattice {
 			}
 			vals[d] = id
 			sb.WriteString(v)
-			sb.WriteByte(0) // values may not contain NUL in practice; it only has to separate
+			sb.WriteByte(0) // only has to separate the values
 		}
 		if i, ok := leafIdx[sb.String()]; ok {
 			lt.before[i].add(l.Before)
@@ -85,8 +100,10 @@ func newLattice(in Input, maxDims int) *lattice {
 		lt.before = append(lt.before, l.Before)
 		lt.after = append(lt.after, l.After)
 	}
+	nl := len(lt.lvals)
 
-	// Cuboids by size, then lexicographically by dimension index.
+	// Cuboids by size, then lexicographically by dimension index, so a
+	// cuboid's parents come before it.
 	var subsets [][]int
 	for size := 1; size <= min(maxDims, nd); size++ {
 		var rec func(start int, cur []int)
@@ -101,56 +118,129 @@ func newLattice(in Input, maxDims int) *lattice {
 		}
 		rec(0, nil)
 	}
-	byMask := map[uint64]int{}
-	elemIdx := make([]map[valKey]int32, len(subsets))
+	byMask := make(map[uint64]int, len(subsets))
 	for ci, dims := range subsets {
-		c := cuboid{dims: dims, leafElem: make([]int32, len(lt.lvals)), first: int32(len(lt.elems))}
+		var mask uint64
 		for _, d := range dims {
-			c.mask |= 1 << d
+			mask |= 1 << d
 		}
-		idx := map[valKey]int32{}
-		for li, lv := range lt.lvals {
-			var k valKey
-			for j, d := range dims {
-				k[j] = lv[d]
+		byMask[mask] = ci
+	}
+
+	// Pass 1: each leaf's element in each cuboid. An element of a
+	// k-dimension cuboid is (element of its first k-1 dimensions, value of
+	// the last), so the key is two small integers.
+	counts := make([]int32, len(subsets))
+	for ci, dims := range subsets {
+		c := cuboid{dims: dims, leafElem: make([]int32, nl)}
+		last := dims[len(dims)-1]
+		nv := len(lt.values[last])
+		if len(dims) > 1 {
+			var full uint64
+			for _, d := range dims {
+				full |= 1 << d
 			}
-			e, ok := idx[k]
-			if !ok {
-				e = int32(len(lt.elems))
-				idx[k] = e
-				lt.elems = append(lt.elems, elem{cub: ci, vals: k})
+			c.parentCub = make([]int, len(dims))
+			for i, d := range dims {
+				c.parentCub[i] = byMask[full&^(1<<d)]
 			}
-			lt.elems[e].before.add(lt.before[li])
-			lt.elems[e].after.add(lt.after[li])
-			c.leafElem[li] = e
 		}
-		byMask[c.mask] = ci
-		elemIdx[ci] = idx
+		var n int32
+		if len(dims) == 1 {
+			// The value id is the element; number them by first appearance.
+			seen := make([]int32, nv)
+			for i := range seen {
+				seen[i] = -1
+			}
+			for li, lv := range lt.lvals {
+				v := lv[last]
+				if seen[v] < 0 {
+					seen[v] = n
+					n++
+				}
+				c.leafElem[li] = seen[v]
+			}
+		} else {
+			prefix := lt.cubs[c.parentCub[len(dims)-1]].leafElem
+			np := int(counts[c.parentCub[len(dims)-1]])
+			// A dense table when it is not much larger than the leaves
+			// (clearing it would cost more than the map saves).
+			if np*nv <= 8*nl+1024 {
+				dense := make([]int32, np*nv)
+				for i := range dense {
+					dense[i] = -1
+				}
+				for li, lv := range lt.lvals {
+					k := int(prefix[li])*nv + int(lv[last])
+					if dense[k] < 0 {
+						dense[k] = n
+						n++
+					}
+					c.leafElem[li] = dense[k]
+				}
+			} else {
+				m := make(map[uint64]int32)
+				for li, lv := range lt.lvals {
+					k := uint64(prefix[li])<<32 | uint64(lv[last])
+					e, ok := m[k]
+					if !ok {
+						e = n
+						m[k] = e
+						n++
+					}
+					c.leafElem[li] = e
+				}
+			}
+		}
+		counts[ci] = n
 		lt.cubs = append(lt.cubs, c)
 	}
-	// Parent links: drop one dimension. Child links are their inverse.
-	for ei := range lt.elems {
-		e := &lt.elems[ei]
-		dims := lt.cubs[e.cub].dims
-		if len(dims) == 1 {
-			continue
+	// Cuboid-local numbers become global ones.
+	total := 0
+	for ci := range lt.cubs {
+		off := int32(total)
+		for li := range lt.cubs[ci].leafElem {
+			lt.cubs[ci].leafElem[li] += off
 		}
-		e.parents = make([]int32, len(dims))
-		for drop := range dims {
-			var k valKey
-			var mask uint64
-			j := 0
-			for i, d := range dims {
-				if i == drop {
-					continue
+		total += int(counts[ci])
+	}
+
+	// Pass 2: values, parents and sums.
+	lt.elems = make([]elem, total)
+	seen := make([]bool, total)
+	nchild := make([]int32, total+1)
+	for ci := range lt.cubs {
+		c := &lt.cubs[ci]
+		for li, ei := range c.leafElem {
+			e := &lt.elems[ei]
+			if !seen[ei] {
+				seen[ei] = true
+				e.cub = int32(ci)
+				for j, d := range c.dims {
+					e.vals[j] = lt.lvals[li][d]
 				}
-				mask |= 1 << d
-				k[j] = e.vals[i]
-				j++
+				for j, pc := range c.parentCub {
+					p := lt.cubs[pc].leafElem[li]
+					e.parents[j] = p
+					nchild[p]++
+				}
 			}
-			p := elemIdx[byMask[mask]][k]
-			e.parents[drop] = p
-			lt.elems[p].children = append(lt.elems[p].children, int32(ei))
+			e.before.add(lt.before[li])
+			e.after.add(lt.after[li])
+		}
+	}
+	// Children in CSR form, in element order.
+	lt.childStart = make([]int32, total+1)
+	for i := 0; i < total; i++ {
+		lt.childStart[i+1] = lt.childStart[i] + nchild[i]
+	}
+	lt.childList = make([]int32, lt.childStart[total])
+	next := append([]int32(nil), lt.childStart[:total]...)
+	for ei := range lt.elems {
+		for j := 0; j < lt.nparents(ei); j++ {
+			p := lt.elems[ei].parents[j]
+			lt.childList[next[p]] = int32(ei)
+			next[p]++
 		}
 	}
 	return lt
@@ -183,27 +273,29 @@ func (lt *lattice) setExpected(overall float64) {
 	}
 }
 
-// restrict recomputes every element's sums over the leaves not covered and
-// returns the totals over those leaves.
+// restrict sets every element's sums to those over the leaves not
+// covered and returns the totals over those leaves. It starts from the
+// sums over all leaves and takes away the covered ones, which are few.
 func (lt *lattice) restrict(covered []bool) (rc, re, rb float64) {
 	for i := range lt.elems {
 		e := &lt.elems[i]
-		e.rc, e.re, e.rb, e.attempts = 0, 0, 0, 0
+		e.rc, e.re, e.rb, e.attempts = e.obs, e.exp, e.bas, e.after.Attempts
 	}
 	for li := range lt.lvals {
-		if covered[li] {
+		c, x, b := lt.after[li].Declines, lt.exp[li], lt.bas[li]
+		if !covered[li] {
+			rc += c
+			re += x
+			rb += b
 			continue
 		}
-		c, x, b, a := lt.after[li].Declines, lt.exp[li], lt.bas[li], lt.after[li].Attempts
-		rc += c
-		re += x
-		rb += b
+		a := lt.after[li].Attempts
 		for ci := range lt.cubs {
 			e := &lt.elems[lt.cubs[ci].leafElem[li]]
-			e.rc += c
-			e.re += x
-			e.rb += b
-			e.attempts += a
+			e.rc -= c
+			e.re -= x
+			e.rb -= b
+			e.attempts -= a
 		}
 	}
 	return rc, re, rb
@@ -225,14 +317,18 @@ func (lt *lattice) pairs(ei int) ([]Pair, string) {
 func (lt *lattice) contains(a, b int) bool {
 	ea, eb := &lt.elems[a], &lt.elems[b]
 	ca, cb := &lt.cubs[ea.cub], &lt.cubs[eb.cub]
-	if ca.mask&^cb.mask != 0 {
-		return false
-	}
 	for i, d := range ca.dims {
+		found := false
 		for j, d2 := range cb.dims {
-			if d == d2 && ea.vals[i] != eb.vals[j] {
-				return false
+			if d == d2 {
+				if ea.vals[i] != eb.vals[j] {
+					return false
+				}
+				found = true
 			}
+		}
+		if !found {
+			return false
 		}
 	}
 	return true

@@ -150,7 +150,7 @@ func (r *run) refine(cur int) int {
 	for {
 		next, nextScore := -1, 0.0
 		e := &lt.elems[cur]
-		for _, p := range e.parents {
+		for _, p := range e.parents[:lt.nparents(cur)] {
 			pe := &lt.elems[p]
 			if seen[int(p)] {
 				continue
@@ -165,7 +165,7 @@ func (r *run) refine(cur int) int {
 		}
 		if next < 0 {
 			lamOut := r.outsideMultiplier(e.rc, e.re)
-			for _, ch := range e.children {
+			for _, ch := range lt.children(cur) {
 				ce := &lt.elems[ch]
 				// A child with all of the window's attempts says the
 				// same with more words.
