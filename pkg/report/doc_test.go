@@ -68,12 +68,14 @@ func sampleDoc(t testing.TB, lang string) *report.Document {
 		causes = append(causes, report.CauseInfo{ID: c.ID.String(), Label: c.Label(lang), WhoActs: c.WhoActs, Retry: c.Retry, Remedy: c.Remedy(lang)})
 	}
 	ts := report.TimeseriesTable(res.Cubes[0])
-	window := ""
+	// as cmd/analyze's buildSummary fills it; the documents take the
+	// window from the summary
 	if res.HasTimeRange {
-		window = time.Unix(res.TimeMin, 0).In(loc).Format(time.RFC3339) + " – " + time.Unix(res.TimeMax, 0).In(loc).Format(time.RFC3339)
+		sum.Window = &report.TimeWindow{First: time.Unix(res.TimeMin, 0).In(loc).Format(time.RFC3339),
+			Last: time.Unix(res.TimeMax, 0).In(loc).Format(time.RFC3339)}
 	}
 	return &report.Document{
-		Lang: lang, Summary: sum, Tables: res.Agg.Tables(), Causes: causes, Timeseries: &ts, Window: window,
+		Lang: lang, Summary: sum, Tables: res.Agg.Tables(), Causes: causes, Timeseries: &ts,
 		Unmapped: &report.Table{Name: "unmapped",
 			Columns: []string{"namespace", "code", "subcode", "message", "count", "file", "line"},
 			Kinds: []report.ColKind{report.ColString, report.ColString, report.ColString, report.ColString, report.ColInt,

@@ -38,8 +38,8 @@ type Document struct {
 	Unmapped *Table
 	// Spike holds the findings of a spike investigation (any columns).
 	Spike *Table
-	// Window is the time window covered, as the provenance should state it,
-	// e.g. "2026-11-21T00:00:00+08:00 – 2026-11-21T23:59:58+08:00".
+	// Window overrides the time window the reports state; "" means
+	// Summary.Window's "first – last".
 	Window string
 	// Top is the number of merchants and terminal models shown; <= 0
 	// means 10.
@@ -60,6 +60,29 @@ const (
 var reportTmplText string
 
 var reportTmpl = template.Must(template.New("report.html").Parse(reportTmplText))
+
+// window is the time window the reports state.
+func (d *Document) window() string {
+	if d.Window != "" || d.Summary.Window == nil {
+		return d.Window
+	}
+	return d.Summary.Window.First + " – " + d.Summary.Window.Last
+}
+
+// filterText shows a --from/--to range as [from, to), an open end as "…".
+func filterText(f *TimeFilter) string {
+	if f == nil {
+		return ""
+	}
+	from, to := f.From, f.To
+	if from == "" {
+		from = "…"
+	}
+	if to == "" {
+		to = "…"
+	}
+	return "[" + from + ", " + to + ")"
+}
 
 func (d *Document) validate() (string, error) {
 	if d == nil || d.Summary == nil {
@@ -140,9 +163,9 @@ type cellView struct {
 }
 
 type provView struct {
-	Version, RulesVersion, Command, GeneratedAt, Window string
-	Reconciliation, Duplicates                          string
-	Inputs                                              *tableView
+	Version, RulesVersion, Command, GeneratedAt, Window, Filter string
+	Reconciliation, Duplicates                                  string
+	Inputs                                                      *tableView
 }
 
 // htmlBuilder holds what the views share: the language, the catalogue and
@@ -165,7 +188,7 @@ func newHTMLView(d *Document, lang string) *htmlView {
 		}
 	}
 	s := d.Summary
-	v := &htmlView{HTMLLang: "en", L: map[string]string{}, Window: d.Window, GeneratedAt: s.GeneratedAt}
+	v := &htmlView{HTMLLang: "en", L: map[string]string{}, Window: d.window(), GeneratedAt: s.GeneratedAt}
 	if lang == LangZH {
 		v.HTMLLang = "zh-CN"
 	}
@@ -778,7 +801,8 @@ func (b *htmlBuilder) cellView(col string, k ColKind, v string) cellView {
 
 func (b *htmlBuilder) provenance() provView {
 	s := b.d.Summary
-	p := provView{Version: s.Version, RulesVersion: s.RulesVersion, Command: shellJoin(s.Command), GeneratedAt: s.GeneratedAt, Window: b.d.Window}
+	p := provView{Version: s.Version, RulesVersion: s.RulesVersion, Command: shellJoin(s.Command), GeneratedAt: s.GeneratedAt,
+		Window: b.d.window(), Filter: filterText(s.Filter)}
 	p.Reconciliation = fmt.Sprintf(Label(b.lang, "reconciliation_line"), b.num(s.RowsRead), b.num(s.RowsClassified), b.num(s.RowsRejected), b.num(s.RowsFiltered))
 	np := s.NonPurchase
 	p.Duplicates = fmt.Sprintf(Label(b.lang, "duplicates_line"), b.num(s.Duplicates), b.num(np["void"]+np["refund"]+np["reversal"]+np["other"]),

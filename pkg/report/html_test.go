@@ -82,6 +82,13 @@ func TestHTMLPartial(t *testing.T) {
 			return d
 		}(), []string{`lang="zh-CN"`, "本次运行没有失败交易。", `id="spike"`, "本次运行没有时间序列"},
 			[]string{"<svg", "<no value>"}},
+		{"window and filter from the summary", func() *Document {
+			d := minimalDoc("en")
+			d.Summary.Window = &TimeWindow{First: "2026-11-21T14:00:01+08:00", Last: "2026-11-21T15:59:59+08:00"}
+			d.Summary.Filter = &TimeFilter{From: "2026-11-21T14:00:00+08:00"}
+			return d
+		}(), []string{"Time window: 2026-11-21T14:00:01&#43;08:00 – 2026-11-21T15:59:59&#43;08:00 ·",
+			"<dd>[2026-11-21T14:00:00&#43;08:00, …)</dd>"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

@@ -127,6 +127,7 @@ var labels = map[string][2]string{
 	"headline":            {"Headline figures", "关键指标"},
 	"declined_amount":     {"Declined amount", "失败金额"},
 	"window":              {"Time window", "数据时间范围"},
+	"filter":              {"Time filter (--from, --to)", "时间过滤(--from, --to)"},
 	"none":                {"none", "无"},
 	"timeseries":          {"Decline rate over time, by cause", "各失败原因的失败率走势"},
 	"timeseries_none":     {"No time series in this run (run with --bucket to get one).", "本次运行没有时间序列(使用 --bucket 生成)。"},

@@ -135,7 +135,7 @@ type xlsxWriter struct {
 func (x *xlsxWriter) docProps() *excelize.DocProperties {
 	s := x.d.Summary
 	p := &excelize.DocProperties{Creator: "analyze " + s.Version, Title: Label(x.lang, "title"),
-		Description: x.d.Window, Language: map[string]string{LangEN: "en-US", LangZH: "zh-CN"}[x.lang]}
+		Description: x.d.window(), Language: map[string]string{LangEN: "en-US", LangZH: "zh-CN"}[x.lang]}
 	p.LastModifiedBy = p.Creator
 	// created and modified are the run's generation time, never the
 	// clock's, so --now gives byte-identical workbooks
@@ -385,7 +385,10 @@ func (x *xlsxWriter) summarySheet(name string) error {
 	kv(L("rules_version"), s.RulesVersion)
 	kv(L("generated_at"), s.GeneratedAt)
 	kv(L("command"), shellJoin(s.Command))
-	kv(L("window"), x.d.Window)
+	kv(L("window"), x.d.window())
+	if s.Filter != nil {
+		kv(L("filter"), filterText(s.Filter))
+	}
 	blank()
 	kv(L("rows_read"), num(s.RowsRead))
 	kv(L("rows_classified"), num(s.RowsClassified))
