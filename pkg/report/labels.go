@@ -134,6 +134,7 @@ var labels = map[string][2]string{
 	"timeseries_note":     {"Stacked: each band is a cause's declines over the period's attempts; the top edge is the decline rate.", "堆叠图:每一层为该原因失败笔数占该时段交易笔数的比例,顶部边缘即总失败率。"},
 	"causes":              {"Declines by cause", "失败原因分布"},
 	"retry_note":          {"Retry: soft — the same payment may succeed later or after a fix; hard — retrying it as it is will not help.", "重试:可重试 — 同一笔支付稍后或修复后可能成功;重试无效 — 原样重试不会成功。"},
+	"catalogue":           {"Cause catalogue", "失败原因目录"},
 	"who_acts":            {"Who acts", "责任方"},
 	"retry":               {"Retry", "重试"},
 	"remedy":              {"What to do", "处理建议"},

@@ -31,7 +31,7 @@ const (
 // xlsxStyles are the style ids of a workbook.
 type xlsxStyles struct {
 	header, title, label int
-	int_, rate           int
+	int_, plain, rate    int
 	amount               [4]int // by minor digits 0..3
 }
 
@@ -53,6 +53,7 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 	s.title = add(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
 	s.label = add(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	s.int_ = add(&excelize.Style{NumFmt: 3})  // #,##0
+	s.plain = add(&excelize.Style{NumFmt: 1}) // 0: line numbers
 	s.rate = add(&excelize.Style{NumFmt: 10}) // 0.00%
 	s.amount[0] = s.int_
 	s.amount[2] = add(&excelize.Style{NumFmt: 4}) // #,##0.00
@@ -193,6 +194,7 @@ func truncRunes(s string, n int) string {
 // xlsxCol is one column of a sheet: where its value comes from and how it
 // is written.
 type xlsxCol struct {
+	name   string // the table's column id
 	header string
 	src    int     // column of the table
 	kind   ColKind // how the cell is written
@@ -208,10 +210,10 @@ func (x *xlsxWriter) columns(t *Table) []xlsxCol {
 		if i < len(t.Kinds) {
 			k = t.Kinds[i]
 		}
-		col := xlsxCol{header: ColumnLabel(x.lang, c, x.labels), src: i, kind: k}
+		col := xlsxCol{name: c, header: ColumnLabel(x.lang, c, x.labels), src: i, kind: k}
 		if (c == "cause" || c == "top_cause" || c == "root_cause") && k == ColString {
 			col.label = true
-			ids = append(ids, xlsxCol{header: ColumnLabel(x.lang, c+"_id", x.labels), src: i, kind: ColString})
+			ids = append(ids, xlsxCol{name: c + "_id", header: ColumnLabel(x.lang, c+"_id", x.labels), src: i, kind: ColString})
 		}
 		cols = append(cols, col)
 	}
@@ -295,6 +297,9 @@ func (x *xlsxWriter) sheet(name string, cols []xlsxCol, widths []int, rows [][]s
 		switch c.kind {
 		case ColInt:
 			style = x.st.int_
+			if c.name == "line" { // a position, not a quantity: no thousands separator
+				style = x.st.plain
+			}
 		case ColRate:
 			style = x.st.rate
 		case ColAmount:
@@ -435,7 +440,7 @@ func (x *xlsxWriter) summarySheet(name string) error {
 	}
 	if len(x.d.Causes) > 0 {
 		blank()
-		rows = append(rows, row{excelize.Cell{StyleID: x.st.title, Value: L("causes")}})
+		rows = append(rows, row{excelize.Cell{StyleID: x.st.title, Value: L("catalogue")}})
 		hdr("col.cause", "col.cause_id", "who_acts", "retry", "remedy")
 		for _, c := range x.d.Causes {
 			rows = append(rows, row{c.Label, c.ID, localWords(x.lang, "who.", c.WhoActs...), localWords(x.lang, "retry.", c.Retry), c.Remedy})
