@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,8 +51,14 @@ INPUT
       --no-dedup           count repeated txn_ids every time (default: the first counts)
 
 CLASSIFICATION
-      --rules FILE         code table CSV (namespace,code,cause); repeatable, later wins
-      --no-default-rules   drop the embedded code table (causes and success codes stay)
+      --rules FILE         a rules file (.toml) or code table (.csv namespace,code,cause);
+                           repeatable, later wins (see analyze help rules)
+      --capabilities FILE  terminal capability table (.toml [[terminal]]): which models
+                           and firmware scan QR, take contactless, take Huabei; repeatable
+      --acquirer NAME      an acquirer profile of the rules (its own code rows)
+      --no-default-rules   drop the embedded codes and rules (catalogue and success codes stay)
+      --explain N          print N sample rows per outcome with the rule that decided
+                           each and why
 
 TIME
       --from TIME          count only rows at or after TIME (2026-11-21T14:00 in --tz, or RFC 3339)
@@ -67,7 +74,10 @@ TIME
 
 OUTPUT
   -o, --out DIR            write the report set into DIR (default: tables on stdout)
-  -f, --format LIST        csv,json,parquet (default csv,json); summary.json and rejects.csv always
+  -f, --format LIST        csv,json,parquet,html,xlsx (default csv,json); summary.json,
+                           rejects.csv and unmapped.csv always; html and xlsx are one
+                           report.html (self-contained, charts) and report.xlsx
+      --lang en|zh         language of labels: cause_label columns, html and xlsx (default en)
       --by DIMS            an extra breakdown by canonical fields, e.g. --by region,payment_method (repeatable)
       --top N              rows per table on stdout (default 10)
       --csv-bom            start CSV files with a UTF-8 BOM (for Excel)
@@ -115,6 +125,9 @@ type runOptions struct {
 	history                                      string
 	historyKeep                                  int
 	alerts                                       []string
+	capabilities                                 []string
+	acquirer, lang                               string
+	explain                                      int
 }
 
 // bindInput binds the flags that say how to read inputs (run and inspect).
@@ -144,6 +157,8 @@ func (o *runOptions) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&o.top, "top", 10, "")
 	fs.BoolVar(&o.csvBOM, "csv-bom", false, "")
 	fs.StringVar(&o.now, "now", "", "")
+	fs.StringVar(&o.lang, "lang", "en", "")
+	fs.IntVar(&o.explain, "explain", 0, "")
 	o.bindRunning(fs)
 }
 
@@ -152,6 +167,8 @@ func (o *runOptions) bindClassify(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.noDedup, "no-dedup", false, "")
 	fs.StringArrayVar(&o.rules, "rules", nil, "")
 	fs.BoolVar(&o.noDefaultRules, "no-default-rules", false, "")
+	fs.StringArrayVar(&o.capabilities, "capabilities", nil, "")
+	fs.StringVar(&o.acquirer, "acquirer", "", "")
 }
 
 // bindRunning binds the flags that say how the work runs (run and spike).
@@ -265,12 +282,16 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	if o.maxRejectRate < 0 || o.maxRejectRate > 1 {
 		return usagef("--max-reject-rate %v: expected a fraction between 0 and 1", o.maxRejectRate)
 	}
-	for _, f := range o.formats {
-		switch f {
-		case "csv", "json", "parquet":
-		default:
-			return usagef("--format %q: expected csv, json or parquet", f)
-		}
+	tableFormats, reportFormats, err := report.SplitFormats(o.formats)
+	if err != nil {
+		return err
+	}
+	lang, err := report.ParseLang(o.lang)
+	if err != nil {
+		return err
+	}
+	if o.explain < 0 {
+		return usagef("--explain %d: expected a number of rows per cause", o.explain)
 	}
 	if o.historyKeep < 0 {
 		return usagef("--history-keep %d: expected a number of days", o.historyKeep)
@@ -322,6 +343,17 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	if o.history != "" {
 		popts.Cubes = append(popts.Cubes, history.CubeOptions(bucket, loc))
 	}
+	// The HTML report charts the decline rate over time: without --bucket
+	// it gets hourly buckets of its own.
+	chartCube := -1
+	if slices.Contains(reportFormats, "html") {
+		chartCube = 0
+		if o.bucket == "" {
+			chartCube = len(popts.Cubes)
+			popts.Cubes = append(popts.Cubes, report.CubeOptions{Bucket: 3600, TZ: loc})
+		}
+	}
+	popts.ExplainSamples = o.explain
 	if err := popts.Validate(); err != nil {
 		return err
 	}
@@ -377,10 +409,26 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	if o.bucket != "" {
 		tables = append(tables, report.TimeseriesTable(res.Cubes[0]))
 	}
+	causes := causeInfos(cl, lang)
 	fired := alert.Check(alerts, runMetrics(sum))
 	if set != nil {
-		if err := set.WriteTables(tables, o.formats, report.WriteOptions{CSVBOM: o.csvBOM}); err != nil {
+		unmapped := unmappedTable(res.Unmapped)
+		wopts := report.WriteOptions{CSVBOM: o.csvBOM}
+		if err := set.WriteTables(machineTables(tables, causes), tableFormats, wopts); err != nil {
 			return err
+		}
+		if err := set.WriteTables([]report.Table{unmapped}, []string{"csv"}, wopts); err != nil {
+			return err
+		}
+		if len(reportFormats) > 0 {
+			doc := &report.Document{Lang: lang, Summary: sum, Tables: tables, Causes: causes, Unmapped: &unmapped, Top: o.top}
+			if chartCube >= 0 {
+				ts := report.TimeseriesTable(res.Cubes[chartCube])
+				doc.Timeseries = &ts
+			}
+			if err := set.WriteReports(doc, reportFormats); err != nil {
+				return err
+			}
 		}
 		if len(alerts) > 0 {
 			if err := writeAlerts(set, fired); err != nil {
@@ -395,6 +443,9 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 		}
 	} else {
 		report.WriteText(env.Stdout, sum, tables, report.TextOptions{Top: o.top})
+	}
+	if o.explain > 0 {
+		writeExplain(env.Stdout, res, cl, lang)
 	}
 	if o.history != "" {
 		if err := o.writeHistory(res.Cubes[len(res.Cubes)-1], generated.In(loc), log); err != nil {
@@ -471,7 +522,7 @@ func (o *runOptions) pipelineOptions(args []string, env *Env) (pipeline.Options,
 	if err != nil {
 		return pipeline.Options{}, nil, err
 	}
-	cl, err := classify.New(classify.Options{RulesFiles: o.rules, NoDefaultRules: o.noDefaultRules})
+	cl, err := classify.New(classify.Options{RulesFiles: o.rules, CapabilitiesFiles: o.capabilities, Acquirer: o.acquirer, NoDefaultRules: o.noDefaultRules})
 	if err != nil {
 		return pipeline.Options{}, nil, err
 	}

@@ -102,7 +102,7 @@ func checkSpikeSummary(t *testing.T, out string) {
 }
 
 // hourRows writes one hour (14:00-15:00) of 2026-11-DAY: 600 purchases
-// over three payment methods and two terminal models, 5% declined for
+// over three payment methods and two terminal models, one in 13 declined for
 // network; with incident, Huabei on Newland ME31 fails with 58 two times
 // in three.
 func hourRows(day int, incident bool) string {
@@ -116,7 +116,7 @@ func hourRows(day int, incident bool) string {
 		switch {
 		case incident && pm == "花呗" && model == "Newland ME31" && (i/6)%3 != 0:
 			code = "58"
-		case i%20 == 7:
+		case i%13 == 5:
 			code = "68"
 		}
 		fmt.Fprintf(&b, "2026-11-%02d 14:%02d:%02d,D%dX%d,M%d,m,T%d,%s,2.3,被扫,%s,消费,10.00,CNY,%s,,\n",

@@ -48,6 +48,9 @@ type Options struct {
 	Workers      int
 	SkipBadFiles bool // a file fault skips the file (listed in the result) instead of failing the run
 	NoDedup      bool // count repeated txn_ids every time
+	// ExplainSamples, when > 0, keeps per outcome the first that many
+	// purchases in input order (Result.Samples), for run --explain.
+	ExplainSamples int
 	// RowsDone, when set, is added the rows of every part as the sequencer
 	// takes it, for a progress display.
 	RowsDone *atomic.Int64
@@ -102,8 +105,13 @@ type Result struct {
 	Filtered         int64
 	Duplicates       int64
 	PANsFound        int64 // card numbers masked outside the pan column (see record.Batch.PANs)
-	Skipped          int   // files skipped under SkipBadFiles
-	Unknown          map[string]map[string]int
+	// Unmapped collects the purchases no rule classified.
+	Unmapped *classify.Unmapped
+	// Samples holds, per outcome, the first Options.ExplainSamples
+	// purchases in input order.
+	Samples [record.NumOutcomes][]Sample
+	Skipped int // files skipped under SkipBadFiles
+	Unknown map[string]map[string]int
 }
 
 type partMsg struct {
@@ -253,6 +261,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Agg, res.Cubes = sinks[0].agg, sinks[0].cubes
 	res.TimeMin, res.TimeMax, res.HasTimeRange = sinks[0].tmin, sinks[0].tmax, sinks[0].hasTimeRange
+	res.Unmapped, res.Samples = sinks[0].unmapped, sinks[0].samples.byOutcome
 	return res, nil
 }
 
@@ -267,6 +276,10 @@ func neededFields(opts *Options) []record.Field {
 	}
 	for _, c := range opts.Cubes {
 		f = append(f, c.Dims...)
+	}
+	f = append(f, opts.Classifier.Fields()...)
+	if opts.ExplainSamples > 0 {
+		f = append(f, record.RespMsg, record.MCC, record.Region)
 	}
 	return f
 }
@@ -331,12 +344,14 @@ type aggMsg struct {
 type sink struct {
 	agg          *report.Aggregator
 	cubes        []*report.Cube
+	unmapped     *classify.Unmapped
+	samples      samples
 	tmin, tmax   int64 // txn_time range of the rows added
 	hasTimeRange bool
 }
 
 func newSink(opts *Options) *sink {
-	s := &sink{agg: report.NewAggregator(opts.Report)}
+	s := &sink{agg: report.NewAggregator(opts.Report), unmapped: classify.NewUnmapped(), samples: samples{n: opts.ExplainSamples}}
 	for _, co := range opts.Cubes {
 		s.cubes = append(s.cubes, report.NewCube(co))
 	}
@@ -354,6 +369,8 @@ func (s *sink) add(b *record.Batch) {
 	for _, c := range s.cubes {
 		c.Add(b)
 	}
+	s.unmapped.Add(b)
+	s.samples.add(b)
 }
 
 func (s *sink) merge(o *sink) {
@@ -367,6 +384,8 @@ func (s *sink) merge(o *sink) {
 	for i, c := range s.cubes {
 		c.Merge(o.cubes[i])
 	}
+	s.unmapped.Merge(o.unmapped)
+	s.samples.merge(&o.samples)
 }
 
 // runAggregator adds batches to s. Under SkipBadFiles batches are held in
