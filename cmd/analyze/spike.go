@@ -60,6 +60,8 @@ INPUT, CLASSIFICATION AND RUNNING
 
 OUTPUT
   -o, --out DIR            write spike.csv, spike.json and summary.json into DIR
+  -f, --format LIST        html and/or xlsx: also report.html / report.xlsx with the findings
+      --lang en|zh         language of the remedies and the reports (default en)
       --top N              findings shown on stdout (default 10)
       --now TIME           generation time to record (RFC 3339)
 
@@ -97,6 +99,8 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 	fs.StringVarP(&o.out, "out", "o", "", "")
 	fs.IntVar(&o.top, "top", 10, "")
 	fs.StringVar(&o.now, "now", "", "")
+	fs.StringVar(&o.lang, "lang", "en", "")
+	fs.StringSliceVarP(&o.formats, "format", "f", nil, "")
 	if err := parseFlags(fs, args, env, spikeHelp); err != nil {
 		return err
 	}
@@ -112,6 +116,14 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 		return err
 	}
 	generated, err := o.generatedAt(env)
+	if err != nil {
+		return err
+	}
+	lang, err := report.ParseLang(o.lang)
+	if err != nil {
+		return err
+	}
+	_, reportFormats, err := report.SplitFormats(o.formats)
 	if err != nil {
 		return err
 	}
@@ -227,11 +239,21 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 	}
 
 	sum := buildSummary(res, cl, generated, append([]string{"analyze", "spike"}, args...), loc)
-	doc := spikeDocument(result, base, detected, loc, cl, "en")
+	doc := spikeDocument(result, base, detected, loc, cl, lang)
 	fired := alert.Check(alerts, spikeMetrics(result))
 	if set != nil {
 		if err := writeSpike(set, doc, alerts, fired); err != nil {
 			return err
+		}
+		if len(reportFormats) > 0 {
+			st := report.Table{Name: "spike", Columns: spikeColumns, Kinds: spikeKinds, Rows: spikeRows(doc)}
+			d := &report.Document{Lang: lang, Summary: sum, Tables: res.Agg.Tables(), Causes: causeInfos(cl, lang), Spike: &st, Top: o.top}
+			if doc.Window != "" {
+				d.Window = doc.Window
+			}
+			if err := set.WriteReports(d, reportFormats); err != nil {
+				return err
+			}
 		}
 		if err := set.WriteSummary(sum); err != nil {
 			return err
@@ -483,6 +505,9 @@ func spikeMetrics(r *spike.Result) alert.Metrics {
 // spikeColumns are spike.csv's columns.
 var spikeColumns = []string{"rank", "key", "root_cause", "rate_before", "rate_after", "attempts_before", "attempts_after",
 	"declines_before", "declines_after", "explained_share", "p_value", "merchants", "terminals", "causes", "codes", "first_bucket", "remedy"}
+
+var spikeKinds = []report.ColKind{report.ColInt, report.ColString, report.ColString, report.ColRate, report.ColRate, report.ColInt, report.ColInt,
+	report.ColInt, report.ColInt, report.ColRate, report.ColString, report.ColInt, report.ColInt, report.ColString, report.ColString, report.ColString, report.ColString}
 
 func spikeRows(doc *spikeDoc) [][]string {
 	var rows [][]string

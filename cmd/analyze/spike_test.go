@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestSpikeFindsThePlantedIncident(t *testing.T) {
 		name string
 		args []string
 	}{
-		{"window", []string{"--window", "2026-11-21T14:00..2026-11-21T15:00"}},
+		{"window", []string{"--window", "2026-11-21T14:00..2026-11-21T15:00", "-f", "html", "--lang", "zh"}},
 		{"detected", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,6 +78,12 @@ func TestSpikeFindsThePlantedIncident(t *testing.T) {
 				t.Errorf("spike.csv disagrees with spike.json: %v", rows[:1])
 			}
 			checkSpikeSummary(t, out)
+			if tc.name == "window" {
+				html, err := os.ReadFile(filepath.Join(out, "report.html"))
+				if err != nil || !strings.Contains(string(html), "Newland ME31") || !strings.Contains(string(html), "升级终端软件") {
+					t.Errorf("report.html lacks the findings or the Chinese remedy (%v)", err)
+				}
+			}
 		})
 	}
 
