@@ -7,7 +7,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 # deadline exceeded" while an input is still executing, which would make CI flaky.
 FUZZTIME ?= 3000x
 
-.PHONY: build test check vet fmt imports bench bench-memory fuzz fuzz-smoke demo samples clean
+.PHONY: build test check vet fmt imports bench bench-memory bench-rca fuzz fuzz-smoke demo samples clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o analyze ./cmd/analyze
@@ -60,6 +60,12 @@ samples:
 # analyze against DuckDB on 5M generated rows (a separate module, see bench/).
 bench: build
 	cd bench && $(GO) run ./cmd/duckbench -analyze ../analyze
+
+# The root-cause localizer on the public RS benchmark (135 labelled cases):
+# TP, FP, FN, F1 and time per case (see ../shared/benchmarks/rca/README.md).
+RCA_DATA ?= ../shared/benchmarks/rca/RS
+bench-rca:
+	$(GO) run ./cmd/rcabench -data $(RCA_DATA)
 
 # Peak RSS with many distinct keys: ROWS rows over MERCHANTS merchants.
 ROWS      ?= 20000000
