@@ -151,3 +151,32 @@ func TestOutcomes(t *testing.T) {
 		t.Error("IsDecline")
 	}
 }
+
+func TestDigitCount(t *testing.T) {
+	for _, s := range []string{"", "1", "abc", "0123456789", "好又多超市 12 号店", "\xff\xb0\xb9/:09", "4111 1111 1111 1111 trailing", "!/0:9@~\x7f\x80\xb5"} {
+		want := 0
+		for i := 0; i < len(s); i++ {
+			if isDigit(s[i]) {
+				want++
+			}
+		}
+		if got := digitCount(s); got != want {
+			t.Errorf("digitCount(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+func FuzzDigitCount(f *testing.F) {
+	f.Add("好又多超市 12 号店 4111111111111111")
+	f.Fuzz(func(t *testing.T, s string) {
+		want := 0
+		for i := 0; i < len(s); i++ {
+			if isDigit(s[i]) {
+				want++
+			}
+		}
+		if got := digitCount(s); got != want {
+			t.Fatalf("digitCount(%q) = %d, want %d", s, got, want)
+		}
+	})
+}
