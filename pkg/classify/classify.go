@@ -101,6 +101,7 @@ type Classifier struct {
 	twoChar   record.Namespace
 	acquirer  string
 	keywords  []string
+	kwBytes   [][]byte
 	kw        *kwScanner
 	fields    []record.Field
 	causes    [record.NumOutcomes]CauseInfo
@@ -286,6 +287,9 @@ func build(def *ruleFile, user, caps []*ruleFile, opts Options) (*Classifier, []
 		c.rules = append(c.rules, r)
 	}
 	c.kw = newKWScanner(c.keywords)
+	for _, k := range c.keywords {
+		c.kwBytes = append(c.kwBytes, []byte(k))
+	}
 
 	// Capability tables: --capabilities files, later first; then the rules
 	// files' [[terminal]] tables, later first; then the embedded facts.
@@ -538,8 +542,11 @@ func (c *Classifier) decide(r *evalRow) (record.Outcome, record.Namespace, RuleR
 }
 
 // stage1 decides r from its first-level fields alone when it can;
-// otherwise it returns the stage-2 inputs the decision depends on.
-func (c *Classifier) stage1(r *evalRow) (out record.Outcome, ns record.Namespace, src RuleRef, needs uint8) {
+// otherwise it returns the stage-2 inputs the decision depends on and,
+// when it reads resp_msg, the ids of the keywords the reachable rules
+// test (so that a Matcher can look for those few instead of scanning for
+// all).
+func (c *Classifier) stage1(r *evalRow) (out record.Outcome, ns record.Namespace, src RuleRef, needs uint8, kws []int32) {
 	c.codeDecision(r)
 	for _, ru := range c.rules {
 		ok := true
@@ -554,16 +561,27 @@ func (c *Classifier) stage1(r *evalRow) (out record.Outcome, ns record.Namespace
 		}
 		if ru.needs == 0 {
 			if needs == 0 {
-				return ru.out, r.ns, ru.src, 0
+				return ru.out, r.ns, ru.src, 0, nil
 			}
-			return 0, r.ns, 0, needs
+			return 0, r.ns, 0, needs, kws
 		}
 		needs |= ru.needs
+		for _, cd := range ru.stage2 {
+			if mc, ok := cd.(*msgCond); ok {
+				for _, ids := range [][]int{mc.anyID, mc.allID, mc.noneID} {
+					for _, id := range ids {
+						if !slices.Contains(kws, int32(id)) {
+							kws = append(kws, int32(id))
+						}
+					}
+				}
+			}
+		}
 	}
 	if needs == 0 {
-		return r.codeOut, r.ns, RuleRef(r.codeSrc), 0
+		return r.codeOut, r.ns, RuleRef(r.codeSrc), 0, nil
 	}
-	return 0, r.ns, 0, needs
+	return 0, r.ns, 0, needs, kws
 }
 
 // inferNS returns the namespace a normalized code is read in; see the

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -333,4 +334,64 @@ func TestSharedClassifier(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestMessageCacheKey: messages that differ only by order numbers share
+// second-level cache entries, since the key holds which keywords matched,
+// never the text; and a warm Matcher allocates nothing.
+func TestMessageCacheKey(t *testing.T) {
+	c := mustNew(t, Options{CapabilitiesFiles: []string{"testdata/fleet.toml"}})
+	m := c.NewMatcher()
+	b := &record.Batch{Len: 1000}
+	for _, f := range []record.Field{record.RespCode, record.RespSubcode, record.PaymentMethod, record.Channel, record.RespMsg} {
+		b.Text[f] = make([]string, b.Len)
+	}
+	for i := 0; i < b.Len; i++ {
+		b.Text[record.RespCode][i] = "FAIL"
+		b.Text[record.RespSubcode][i] = "TRADE_ERROR"
+		b.Text[record.PaymentMethod][i] = "wechat"
+		b.Text[record.Channel][i] = "qr_scan"
+		msgs := []string{"交易错误(订单号%d)", "余额不足(订单号%d)", "USERPAYING 余额不足 %d"}
+		b.Text[record.RespMsg][i] = fmt.Sprintf(msgs[i%3], 420000123420261121+i)
+	}
+	m.ClassifyBatch(b)
+	for i := 0; i < 3; i++ {
+		want := []record.Outcome{record.ConsumerAccount, record.ConsumerAccount, record.ConsumerAccount}[i]
+		if b.Outcome[i] != want {
+			t.Errorf("row %d: %s", i, b.Outcome[i])
+		}
+	}
+	if len(m.cache2) > 3 || len(m.kwSets) > 3 {
+		t.Errorf("1000 messages made %d second-level entries and %d keyword sets", len(m.cache2), len(m.kwSets))
+	}
+	for k := range m.cache2 {
+		if k.model != "" || k.fw != "" || k.mcc != "" || k.region != "" {
+			t.Errorf("key holds fields the decision does not read: %+v", k)
+		}
+	}
+	batch := ruleBatch(4096)
+	m.ClassifyBatch(batch)
+	if a := testing.AllocsPerRun(5, func() { m.ClassifyBatch(batch) }); a != 0 {
+		t.Errorf("warm ClassifyBatch: %.0f allocations", a)
+	}
+	refs := m.ClassifyBatchRefs(batch, nil)
+	if a := testing.AllocsPerRun(5, func() { refs = m.ClassifyBatchRefs(batch, refs) }); a != 0 {
+		t.Errorf("warm ClassifyBatchRefs: %.0f allocations", a)
+	}
+}
+
+// TestSecondLevelBounded: unique junk in the second-level fields clears
+// the cache instead of growing it, and classification stays right.
+func TestSecondLevelBounded(t *testing.T) {
+	c := mustNew(t, Options{CapabilitiesFiles: []string{"testdata/fleet.toml"}})
+	m := c.NewMatcher()
+	for i := 0; i < maxCache2+100; i++ {
+		o, _ := classifyRow(m, Row{Code: "58", Channel: "qr_scan", PaymentMethod: "huabei", TerminalModel: "Newland ME31", TerminalFirmware: "2.3." + strconv.Itoa(i)})
+		if o != record.TerminalIncompatible {
+			t.Fatalf("row %d: %s", i, o)
+		}
+		if len(m.cache2) > maxCache2 {
+			t.Fatalf("second level grew to %d", len(m.cache2))
+		}
+	}
 }

@@ -342,3 +342,39 @@ func TestEmbeddedRulesCheck(t *testing.T) {
 		t.Fatalf("embedded rules did not load")
 	}
 }
+
+// TestKWScanner compares the scanner with strings.Contains over the
+// default keywords and messages from the labelled fixture, upper-cased
+// variants included.
+func TestKWScanner(t *testing.T) {
+	c := mustNew(t, Options{})
+	k := c.kw
+	msgs := []string{"", "a", "INSUFFICIENT funds", "交易超时，请稍后重试", "Transaction TIMEOUT", "花呗额度不足额度", "mac校验错MAC校验错"}
+	for _, r := range readLabelled(t) {
+		msgs = append(msgs, r.row.Msg, strings.ToUpper(r.row.Msg))
+	}
+	hits := 0
+	for _, m := range msgs {
+		bits := make([]uint64, k.words())
+		k.scan(m, bits)
+		for id, w := range c.keywords {
+			want := strings.Contains(foldMsg(m), w)
+			got := bits[id>>6]&(1<<(id&63)) != 0
+			if got != want {
+				t.Errorf("scan(%q): keyword %q found %v, want %v", m, w, got, want)
+			}
+			if got {
+				hits++
+			}
+		}
+	}
+	if hits < 50 {
+		t.Errorf("only %d keyword hits: the test does not exercise the scanner", hits)
+	}
+	one := newKWScanner([]string{"x", "ab"})
+	bits := make([]uint64, 1)
+	one.scan("zXab", bits)
+	if bits[0] != 3 {
+		t.Errorf("one-byte keyword: bits %b", bits[0])
+	}
+}

@@ -1,96 +1,90 @@
 package classify
 
-// kwScanner finds which of a fixed set of keywords occur in a message, in
-// one pass over its bytes: an Aho-Corasick automaton turned into a DFA
-// over byte classes (bytes that occur in no keyword share one class, and
-// A-Z share the classes of a-z, so English keywords ignore case). Running
-// strings.Contains once per keyword would cost a pass per keyword; the
-// scan runs only on a Matcher cache miss at the message level, but the
-// message text varies with order numbers, so misses are not rare.
+// kwScanner finds which of a fixed set of keywords occur in a message.
+// Keywords are lower-case; the message is compared with ASCII letters
+// lower-cased, so English keywords ignore case.
+//
+// Only positions whose byte starts some keyword are looked at (never a
+// UTF-8 continuation byte, nor the digits of order numbers); there the
+// first three bytes (one Chinese character, or three ASCII letters) pick
+// a bucket of a small hash table, usually empty, and the keywords in it
+// are compared whole. An Aho-Corasick DFA was tried first: its transition
+// table (states × byte classes, megabytes for the default keywords)
+// missed the cache on nearly every byte; a bitmap of first two bytes
+// let most Chinese positions through, as a two-byte prefix is shared by
+// a whole block of characters.
 type kwScanner struct {
-	n       int // keywords
-	classes [256]uint8
-	nclass  int
-	trans   []int32   // state*nclass + class → state
-	out     [][]int32 // per state: keyword ids that end here
+	n      int
+	first  [256]bool // bytes a keyword starts with (both cases of letters)
+	bucket [triBuckets + 1]uint16
+	ents   []kwEntry          // keywords of three bytes or more, by bucket of their first three
+	short  map[string][]int32 // keywords of one or two bytes
+}
+
+// triBuckets is the size of the table of first-three-byte hashes: 16 KiB
+// of offsets, for a few hundred keywords, so an empty bucket is the
+// common answer for a position that starts no keyword.
+const triBuckets = 1 << 12
+
+type kwEntry struct {
+	tri  uint32
+	id   int32
+	word string
 }
 
 func newKWScanner(keywords []string) *kwScanner {
-	k := &kwScanner{n: len(keywords)}
-	// Byte classes: 0 for bytes in no keyword.
-	var seen [256]bool
-	for _, w := range keywords {
-		for i := 0; i < len(w); i++ {
-			seen[w[i]] = true
-		}
-	}
-	next := 1
-	for c := 0; c < 256; c++ {
-		if seen[c] {
-			k.classes[c] = uint8(next)
-			next++
-		}
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		k.classes[c] = k.classes[c+'a'-'A']
-	}
-	k.nclass = next
-	// Trie, as goto transitions; -1 = none.
-	gotoT := []int32{}
-	newState := func() int32 {
-		for i := 0; i < k.nclass; i++ {
-			gotoT = append(gotoT, -1)
-		}
-		k.out = append(k.out, nil)
-		return int32(len(k.out) - 1)
-	}
-	newState()
+	k := &kwScanner{n: len(keywords), short: map[string][]int32{}}
+	var long []kwEntry
 	for id, w := range keywords {
-		s := int32(0)
-		for i := 0; i < len(w); i++ {
-			c := int32(k.classes[w[i]])
-			if gotoT[s*int32(k.nclass)+c] < 0 {
-				ns := newState()
-				gotoT[s*int32(k.nclass)+c] = ns
-			}
-			s = gotoT[s*int32(k.nclass)+c]
-		}
-		k.out[s] = append(k.out[s], int32(id))
-	}
-	// Breadth-first: failure links, then the full transition table.
-	nc := int32(k.nclass)
-	fail := make([]int32, len(k.out))
-	k.trans = make([]int32, len(gotoT))
-	queue := []int32{}
-	for c := int32(0); c < nc; c++ {
-		if t := gotoT[c]; t > 0 {
-			fail[t] = 0
-			k.trans[c] = t
-			queue = append(queue, t)
-		} else {
-			k.trans[c] = 0
-		}
-	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		k.out[s] = append(k.out[s], k.out[fail[s]]...)
-		for c := int32(0); c < nc; c++ {
-			t := gotoT[s*nc+c]
-			if t > 0 {
-				fail[t] = k.trans[fail[s]*nc+c]
-				k.trans[s*nc+c] = t
-				queue = append(queue, t)
-			} else {
-				k.trans[s*nc+c] = k.trans[fail[s]*nc+c]
+		w = foldMsg(w)
+		if w != "" {
+			k.first[w[0]] = true
+			if c := w[0]; c >= 'a' && c <= 'z' {
+				k.first[c-'a'+'A'] = true
 			}
 		}
+		switch {
+		case len(w) == 0:
+		case len(w) < 3:
+			k.short[w] = append(k.short[w], int32(id))
+		default:
+			long = append(long, kwEntry{trigram(w, 0), int32(id), w})
+		}
+	}
+	// Counting sort by bucket: ents[bucket[h]:bucket[h+1]] are bucket h's.
+	var count [triBuckets + 1]int
+	for _, e := range long {
+		count[triHash(e.tri)+1]++
+	}
+	for h := 1; h <= triBuckets; h++ {
+		count[h] += count[h-1]
+		k.bucket[h] = uint16(count[h])
+	}
+	k.ents = make([]kwEntry, len(long))
+	next := count
+	for _, e := range long {
+		h := triHash(e.tri)
+		k.ents[next[h]] = e
+		next[h]++
 	}
 	return k
 }
 
+func trigram(s string, i int) uint32 {
+	return uint32(lower(s[i]))<<16 | uint32(lower(s[i+1]))<<8 | uint32(lower(s[i+2]))
+}
+
+func triHash(t uint32) uint32 { return (t * 2654435761) >> (32 - 12) }
+
 // words is the length of the bit set scan fills.
 func (k *kwScanner) words() int { return (k.n + 63) / 64 }
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
 
 // scan sets bits[id] for every keyword found in s; bits must be zeroed
 // and words() long.
@@ -98,12 +92,51 @@ func (k *kwScanner) scan(s string, bits []uint64) {
 	if k.n == 0 {
 		return
 	}
-	nc := int32(k.nclass)
-	st := int32(0)
 	for i := 0; i < len(s); i++ {
-		st = k.trans[st*nc+int32(k.classes[s[i]])]
-		for _, id := range k.out[st] {
+		// Most bytes start no keyword: UTF-8 continuation bytes (no
+		// keyword starts inside a character) and digits (order numbers).
+		if !k.first[s[i]] {
+			continue
+		}
+		if len(k.short) > 0 {
+			k.scanShort(s, i, bits)
+		}
+		if i+3 > len(s) {
+			continue
+		}
+		t := trigram(s, i)
+		h := triHash(t)
+		for _, e := range k.ents[k.bucket[h]:k.bucket[h+1]] {
+			if e.tri == t && hasFoldedPrefix(s[i:], e.word) {
+				bits[e.id>>6] |= 1 << (e.id & 63)
+			}
+		}
+	}
+}
+
+func (k *kwScanner) scanShort(s string, i int, bits []uint64) {
+	var buf [2]byte
+	for n := 1; n <= 2 && i+n <= len(s); n++ {
+		buf[0] = lower(s[i])
+		if n == 2 {
+			buf[1] = lower(s[i+1])
+		}
+		for _, id := range k.short[string(buf[:n])] {
 			bits[id>>6] |= 1 << (id & 63)
 		}
 	}
+}
+
+// hasFoldedPrefix reports whether s starts with w, ASCII case folded (w
+// is lower-case).
+func hasFoldedPrefix(s, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for j := 0; j < len(w); j++ {
+		if lower(s[j]) != w[j] {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 	"strings"
@@ -36,10 +37,21 @@ type result struct {
 	needs uint8 // 0: decided; else the stage-2 inputs the decision reads
 	src   RuleRef
 	id    uint32 // names this entry in second-level keys
+	// kws are the keywords the reachable rules test, when there are at
+	// most maxLocalKW of them: the message is then searched for those
+	// alone and kwMask says which it holds (bit i: kws[i]). nil: scan for
+	// every keyword and key by the interned set.
+	kws []int32
 }
+
+// maxLocalKW: up to this many keywords, searching for each (strings.Index
+// is fast on short texts) beats a scan for all of them. An entry such as
+// WeChat USERPAYING, where one rule looks for 余额不足, is the common case.
+const maxLocalKW = 8
 
 type key2 struct {
 	id, kw                 uint32
+	kwMask                 uint64
 	model, fw, mcc, region string
 }
 
@@ -60,6 +72,7 @@ type Matcher struct {
 	kwSets  [][]uint64
 	scratch []uint64
 	kwKey   []byte
+	fold    []byte
 	empty   []string
 }
 
@@ -79,7 +92,11 @@ func (m *Matcher) Classify(code, subcode, paymentMethod, channel string) (record
 	if r.needs == 0 {
 		return r.out, r.ns
 	}
-	r2 := m.lookup2(key2{id: r.id, kw: m.kwSet("")}, key{code, subcode, paymentMethod, channel}, r.needs)
+	k2 := key2{id: r.id}
+	if r.kws == nil {
+		k2.kw = m.kwSet("")
+	}
+	r2 := m.lookup2(k2, key{code, subcode, paymentMethod, channel}, &r)
 	return r2.out, r2.ns
 }
 
@@ -92,16 +109,22 @@ func (m *Matcher) lookup(k key) result {
 		clear(m.cache2) // its keys name first-level entries
 	}
 	er := evalRow{code: k.code, sub: k.subcode, pm: k.paymentMethod, ch: k.channel}
-	out, ns, src, needs := m.c.stage1(&er)
+	out, ns, src, needs, kws := m.c.stage1(&er)
 	m.nextID++
 	r := result{out: out, ns: ns, needs: needs, src: src, id: m.nextID}
+	if len(kws) <= maxLocalKW {
+		r.kws = kws
+		if r.kws == nil {
+			r.kws = []int32{}
+		}
+	}
 	// Batch strings may live in an arena that is reused after the batch;
 	// the cache outlives it, so it keeps copies.
 	m.cache[key{strings.Clone(k.code), strings.Clone(k.subcode), strings.Clone(k.paymentMethod), strings.Clone(k.channel)}] = r
 	return r
 }
 
-func (m *Matcher) lookup2(k2 key2, k key, needs uint8) result2 {
+func (m *Matcher) lookup2(k2 key2, k key, r1 *result) result2 {
 	if r, ok := m.cache2[k2]; ok {
 		return r
 	}
@@ -110,14 +133,55 @@ func (m *Matcher) lookup2(k2 key2, k key, needs uint8) result2 {
 	}
 	er := evalRow{code: k.code, sub: k.subcode, pm: k.paymentMethod, ch: k.channel,
 		model: k2.model, fw: k2.fw, mcc: k2.mcc, region: k2.region}
-	if needs&needMsg != 0 {
-		er.kw = m.kwSets[k2.kw]
+	if r1.needs&needMsg != 0 {
+		if r1.kws != nil {
+			// Only the reachable rules' keywords were looked for; the
+			// others cannot change the decision.
+			er.kw = make([]uint64, m.c.kw.words())
+			for i, id := range r1.kws {
+				if k2.kwMask&(1<<i) != 0 {
+					er.kw[id>>6] |= 1 << (id & 63)
+				}
+			}
+		} else {
+			er.kw = m.kwSets[k2.kw]
+		}
 	}
 	out, ns, src := m.c.decide(&er)
 	r := result2{out, ns, src}
 	k2.model, k2.fw, k2.mcc, k2.region = strings.Clone(k2.model), strings.Clone(k2.fw), strings.Clone(k2.mcc), strings.Clone(k2.region)
 	m.cache2[k2] = r
 	return r
+}
+
+// kwLocal returns which of the keywords kws msg contains, as a mask.
+func (m *Matcher) kwLocal(msg string, kws []int32) uint64 {
+	if msg == "" {
+		return 0
+	}
+	for i := 0; i < len(msg); i++ {
+		if c := msg[i]; c >= 'A' && c <= 'Z' {
+			// English text with capitals: fold a copy (keywords are lower-case).
+			m.fold = append(m.fold[:0], msg...)
+			for j, c := range m.fold {
+				m.fold[j] = lower(c)
+			}
+			var mask uint64
+			for i, id := range kws {
+				if bytes.Contains(m.fold, m.c.kwBytes[id]) {
+					mask |= 1 << i
+				}
+			}
+			return mask
+		}
+	}
+	var mask uint64
+	for i, id := range kws {
+		if strings.Contains(msg, m.c.keywords[id]) {
+			mask |= 1 << i
+		}
+	}
+	return mask
 }
 
 // kwSet returns the id of the set of keywords msg contains.
@@ -193,9 +257,13 @@ func (m *Matcher) classifyBatch(b *record.Batch, refs []RuleRef) {
 				k2.region = regions[i]
 			}
 			if r.needs&needMsg != 0 {
-				k2.kw = m.kwSet(msgs[i])
+				if r.kws != nil {
+					k2.kwMask = m.kwLocal(msgs[i], r.kws)
+				} else {
+					k2.kw = m.kwSet(msgs[i])
+				}
 			}
-			r2 := m.lookup2(k2, k, r.needs)
+			r2 := m.lookup2(k2, k, &r)
 			out, ns, src = r2.out, r2.ns, r2.src
 		}
 		b.Outcome[i] = out
