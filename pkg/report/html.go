@@ -544,17 +544,32 @@ func (b *htmlBuilder) topView(sp topSpec) *chartTable {
 }
 
 // topRows returns up to n rows of t with declines > 0, most declines
-// first, ties in the table's (key) order.
+// first, ties in the table's (key) order. One pass keeping the best n:
+// the merchants table can have millions of rows, the page shows ten.
 func topRows(t *Table, dc, n int) [][]string {
-	var rows [][]string
+	type ranked struct {
+		declines int64
+		row      []string
+	}
+	top := make([]ranked, 0, n+1)
 	for _, r := range t.Rows {
-		if pint(r[dc]) > 0 {
-			rows = append(rows, r)
+		d := pint(r[dc])
+		if d <= 0 || len(top) == n && d <= top[n-1].declines {
+			continue
+		}
+		// rows come in key order, so a tie stays behind the earlier row
+		i := len(top)
+		for i > 0 && top[i-1].declines < d {
+			i--
+		}
+		top = slices.Insert(top, i, ranked{d, r})
+		if len(top) > n {
+			top = top[:n]
 		}
 	}
-	slices.SortStableFunc(rows, func(x, y []string) int { return cmp.Compare(pint(y[dc]), pint(x[dc])) })
-	if len(rows) > n {
-		rows = rows[:n]
+	rows := make([][]string, len(top))
+	for i, r := range top {
+		rows[i] = r.row
 	}
 	return rows
 }

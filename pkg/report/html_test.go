@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -205,5 +206,29 @@ func TestSVGHelpers(t *testing.T) {
 	}
 	if got := fmtRate(""); got != "—" {
 		t.Errorf("fmtRate empty: %s", got)
+	}
+}
+
+// BenchmarkHTMLMillionMerchants renders a page over 1M merchants: the
+// page stays small (top lists only) and the time is the scans.
+func BenchmarkHTMLMillionMerchants(b *testing.B) {
+	const n = 1_000_000
+	merchants := Table{Name: "merchants", Columns: []string{"merchant_id", "merchant_name", "attempts", "approved", "pending", "declines", "decline_rate", "top_cause"},
+		Kinds: []ColKind{ColString, ColString, ColInt, ColInt, ColInt, ColInt, ColRate, ColString}}
+	byMerchant := Table{Name: "by_merchant", Columns: []string{"merchant_id", "merchant_name", "currency", "cause", "declines", "amount", "attempts", "decline_rate"},
+		Kinds: []ColKind{ColString, ColString, ColString, ColString, ColInt, ColAmount, ColInt, ColRate}}
+	for i := range n {
+		id, name, d := "M"+strconv.Itoa(i), "商户"+strconv.Itoa(i), strconv.Itoa(i%97)
+		merchants.Rows = append(merchants.Rows, []string{id, name, "100", "90", "0", d, "0.100000", "network"})
+		byMerchant.Rows = append(byMerchant.Rows, []string{id, name, "CNY", "network", d, "1.00", "100", "0.100000"})
+	}
+	d := minimalDoc("zh", merchants, byMerchant)
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, d); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(buf.Len()))
 	}
 }
