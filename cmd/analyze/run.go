@@ -354,45 +354,18 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 		}
 	}
 	popts.ExplainSamples = o.explain
-	if err := popts.Validate(); err != nil {
-		return err
-	}
-	stopProfile, err := startCPUProfile(o.cpuProfile)
+	sess, err := o.start(&popts, o.csvBOM)
 	if err != nil {
 		return err
 	}
-	defer stopProfile()
-
-	var set *report.OutputSet
-	if o.out != "" {
-		if set, err = report.NewOutputSet(o.out); err != nil {
-			return err
-		}
-		defer set.Abort() // a no-op after Commit
-	}
-	rej, err := newRejectLog(set, o.csvBOM)
-	if err != nil {
-		return err
-	}
-	popts.OnReject = rej.add
-
-	// Live memory is bounded by the batches in flight, so collecting less
-	// often costs little memory and saves the write barriers of a
-	// column-per-field batch (see README, memory model).
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(200))
-	}
+	defer sess.close()
 	start := time.Now()
-	bar := startProgress(env.Stderr, o.quiet, &popts)
-	res, err := pipeline.Run(ctx, popts)
-	bar.end()
+	res, err := sess.run(ctx, env, popts)
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	if err := rej.close(); err != nil {
-		return err
-	}
+	set, rej := sess.set, sess.rej
 
 	sum := buildSummary(res, cl, generated, append([]string{"analyze", "run"}, args...), loc)
 	if len(popts.Ingest.Keep) == 1 {
@@ -530,6 +503,65 @@ func (o *runOptions) pipelineOptions(args []string, env *Env) (pipeline.Options,
 		Inputs: inputs, Ingest: iopts, Classifier: cl, Report: report.Options{By: by},
 		Workers: o.workers, SkipBadFiles: o.skipBadFiles, NoDedup: o.noDedup,
 	}, cl, nil
+}
+
+// session is the plumbing run and spike share around pipeline.Run: the
+// CPU profile, the output set (when --out is given) and rejects.csv
+// streaming into it.
+type session struct {
+	set         *report.OutputSet
+	rej         *rejectLog
+	stopProfile func()
+	quiet       bool
+}
+
+// start validates popts and opens what the run writes to; close releases
+// it (the output set is left as it was unless committed).
+func (o *runOptions) start(popts *pipeline.Options, bom bool) (*session, error) {
+	if err := popts.Validate(); err != nil {
+		return nil, err
+	}
+	s := &session{quiet: o.quiet, stopProfile: func() {}}
+	var err error
+	if s.stopProfile, err = startCPUProfile(o.cpuProfile); err != nil {
+		return nil, err
+	}
+	if o.out != "" {
+		if s.set, err = report.NewOutputSet(o.out); err != nil {
+			s.stopProfile()
+			return nil, err
+		}
+	}
+	if s.rej, err = newRejectLog(s.set, bom); err != nil {
+		s.close()
+		return nil, err
+	}
+	popts.OnReject = s.rej.add
+	return s, nil
+}
+
+func (s *session) close() {
+	s.stopProfile()
+	if s.set != nil {
+		s.set.Abort() // a no-op after Commit
+	}
+}
+
+// run runs the pipeline with a progress bar and finishes rejects.csv.
+func (s *session) run(ctx context.Context, env *Env, popts pipeline.Options) (*pipeline.Result, error) {
+	// Live memory is bounded by the batches in flight, so collecting less
+	// often costs little memory and saves the write barriers of a
+	// column-per-field batch (see README, memory model).
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
+	bar := startProgress(env.Stderr, s.quiet, &popts)
+	res, err := pipeline.Run(ctx, popts)
+	bar.end()
+	if err != nil {
+		return nil, err
+	}
+	return res, s.rej.close()
 }
 
 func startCPUProfile(path string) (stop func(), err error) {

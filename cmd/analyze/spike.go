@@ -15,7 +15,6 @@ import (
 	"github.com/payops/analyze/pkg/classify"
 	"github.com/payops/analyze/pkg/history"
 	"github.com/payops/analyze/pkg/ingest"
-	"github.com/payops/analyze/pkg/pipeline"
 	"github.com/payops/analyze/pkg/record"
 	"github.com/payops/analyze/pkg/report"
 	"github.com/payops/analyze/pkg/spike"
@@ -178,37 +177,17 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 	} else if base.Kind != spike.Prev {
 		return usagef("--baseline %s needs --window (detection compares each bucket with the buckets before it)", o.baseline)
 	}
-	if err := popts.Validate(); err != nil {
-		return err
-	}
-	stopProfile, err := startCPUProfile(o.cpuProfile)
+	sess, err := o.start(&popts, false)
 	if err != nil {
 		return err
 	}
-	defer stopProfile()
-	var set *report.OutputSet
-	if o.out != "" {
-		if set, err = report.NewOutputSet(o.out); err != nil {
-			return err
-		}
-		defer set.Abort()
-	}
-	rej, err := newRejectLog(set, false)
-	if err != nil {
-		return err
-	}
-	popts.OnReject = rej.add
-
+	defer sess.close()
 	start := time.Now()
-	bar := startProgress(env.Stderr, o.quiet, &popts)
-	res, err := pipeline.Run(ctx, popts)
-	bar.end()
+	res, err := sess.run(ctx, env, popts)
 	if err != nil {
 		return err
 	}
-	if err := rej.close(); err != nil {
-		return err
-	}
+	set, rej := sess.set, sess.rej
 	cube := res.Cubes[0]
 
 	var detected *spike.Anomaly

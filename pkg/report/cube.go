@@ -261,3 +261,30 @@ func (c *Cube) Cells() []*CubeCell {
 	})
 	return out
 }
+
+// BucketSums are one bucket's counts summed over the cube's leaves.
+type BucketSums struct {
+	Attempts, Declines int64
+	Causes             [record.NumOutcomes]int64
+}
+
+// Buckets returns the cube's counts per bucket, summed over its leaves,
+// and the buckets that have any, in time order.
+func (c *Cube) Buckets() ([]int64, map[int64]*BucketSums) {
+	var keys []int64
+	by := map[int64]*BucketSums{}
+	for _, cell := range c.Cells() {
+		s := by[cell.Bucket]
+		if s == nil {
+			s = &BucketSums{}
+			by[cell.Bucket] = s
+			keys = append(keys, cell.Bucket)
+		}
+		s.Attempts += cell.Attempts
+		s.Declines += cell.Declines
+		for o, v := range cell.Causes {
+			s.Causes[o] += v
+		}
+	}
+	return keys, by
+}

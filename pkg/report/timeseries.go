@@ -30,25 +30,7 @@ func TimeseriesTable(c *Cube) Table {
 		t.Columns = append(t.Columns, "share_"+o.String())
 		t.Kinds = append(t.Kinds, ColRate)
 	}
-	type sums struct {
-		attempts, declines int64
-		causes             [record.NumOutcomes]int64
-	}
-	var buckets []int64
-	by := map[int64]*sums{}
-	for _, cell := range c.Cells() {
-		s := by[cell.Bucket]
-		if s == nil {
-			s = &sums{}
-			by[cell.Bucket] = s
-			buckets = append(buckets, cell.Bucket)
-		}
-		s.attempts += cell.Attempts
-		s.declines += cell.Declines
-		for o, v := range cell.Causes {
-			s.causes[o] += v
-		}
-	}
+	buckets, by := c.Buckets()
 	if len(buckets) == 0 {
 		return t
 	}
@@ -61,14 +43,14 @@ func TimeseriesTable(c *Cube) Table {
 	for b := first; b <= last; {
 		s := by[b]
 		if s == nil {
-			s = &sums{}
+			s = &BucketSums{}
 		}
-		row := []string{time.Unix(b, 0).In(loc).Format(time.RFC3339), itoa(s.attempts), itoa(s.declines), FormatRate(s.declines, s.attempts)}
+		row := []string{time.Unix(b, 0).In(loc).Format(time.RFC3339), itoa(s.Attempts), itoa(s.Declines), FormatRate(s.Declines, s.Attempts)}
 		for _, o := range causes {
-			row = append(row, itoa(s.causes[o]))
+			row = append(row, itoa(s.Causes[o]))
 		}
 		for _, o := range causes {
-			row = append(row, FormatRate(s.causes[o], s.attempts))
+			row = append(row, FormatRate(s.Causes[o], s.Attempts))
 		}
 		t.Rows = append(t.Rows, row)
 		if step == 0 {

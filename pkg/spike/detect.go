@@ -46,11 +46,6 @@ type Anomaly struct {
 	Tests    int // tests made
 }
 
-type bucketSums struct {
-	attempts, declines int64
-	causes             [record.NumOutcomes]int64
-}
-
 // Detect tests every bucket of c against the Lookback buckets before it
 // with a one-sided two-proportion z test, for the overall decline rate
 // and for each cause's share of it (cause declines / attempts), and
@@ -62,21 +57,7 @@ func Detect(c *report.Cube, opts DetectOptions) *Anomaly {
 	if step <= 0 {
 		return nil
 	}
-	sums := map[int64]*bucketSums{}
-	var keys []int64
-	for _, cell := range c.Cells() {
-		s := sums[cell.Bucket]
-		if s == nil {
-			s = &bucketSums{}
-			sums[cell.Bucket] = s
-			keys = append(keys, cell.Bucket)
-		}
-		s.attempts += cell.Attempts
-		s.declines += cell.Declines
-		for o, v := range cell.Causes {
-			s.causes[o] += v
-		}
-	}
+	keys, sums := c.Buckets()
 	type test struct {
 		bucket, base int64 // base: the baseline's start
 		cause        string
@@ -84,15 +65,15 @@ func Detect(c *report.Cube, opts DetectOptions) *Anomaly {
 		rate, brate  float64
 	}
 	var tests []test
-	baseline := func(b int64) (bucketSums, int64) {
-		var s bucketSums
+	baseline := func(b int64) (report.BucketSums, int64) {
+		var s report.BucketSums
 		from := b - int64(opts.Lookback)*step
 		for t := from; t < b; t += step {
 			if x := sums[t]; x != nil {
-				s.attempts += x.attempts
-				s.declines += x.declines
-				for o, v := range x.causes {
-					s.causes[o] += v
+				s.Attempts += x.Attempts
+				s.Declines += x.Declines
+				for o, v := range x.Causes {
+					s.Causes[o] += v
 				}
 			}
 		}
@@ -101,17 +82,17 @@ func Detect(c *report.Cube, opts DetectOptions) *Anomaly {
 	for _, b := range keys {
 		cur := sums[b]
 		base, from := baseline(b)
-		if cur.attempts < opts.MinAttempts || base.attempts < opts.MinAttempts {
+		if cur.Attempts < opts.MinAttempts || base.Attempts < opts.MinAttempts {
 			continue
 		}
-		tests = append(tests, test{b, from, "", zRise(cur.declines, cur.attempts, base.declines, base.attempts),
-			float64(cur.declines) / float64(cur.attempts), float64(base.declines) / float64(base.attempts)})
+		tests = append(tests, test{b, from, "", zRise(cur.Declines, cur.Attempts, base.Declines, base.Attempts),
+			float64(cur.Declines) / float64(cur.Attempts), float64(base.Declines) / float64(base.Attempts)})
 		for o := record.SystemMaintenance; o < record.NumOutcomes; o++ {
-			if cur.causes[o] == 0 {
+			if cur.Causes[o] == 0 {
 				continue
 			}
-			tests = append(tests, test{b, from, o.String(), zRise(cur.causes[o], cur.attempts, base.causes[o], base.attempts),
-				float64(cur.causes[o]) / float64(cur.attempts), float64(base.causes[o]) / float64(base.attempts)})
+			tests = append(tests, test{b, from, o.String(), zRise(cur.Causes[o], cur.Attempts, base.Causes[o], base.Attempts),
+				float64(cur.Causes[o]) / float64(cur.Attempts), float64(base.Causes[o]) / float64(base.Attempts)})
 		}
 	}
 	if len(tests) == 0 {
@@ -137,16 +118,16 @@ func Detect(c *report.Cube, opts DetectOptions) *Anomaly {
 	base, _ := baseline(t.bucket)
 	for {
 		next := sums[a.Window.To]
-		if next == nil || next.attempts < opts.MinAttempts {
+		if next == nil || next.Attempts < opts.MinAttempts {
 			break
 		}
-		num := next.declines
-		bnum := base.declines
+		num := next.Declines
+		bnum := base.Declines
 		if t.cause != "" {
 			o, _ := record.OutcomeByID(t.cause)
-			num, bnum = next.causes[o], base.causes[o]
+			num, bnum = next.Causes[o], base.Causes[o]
 		}
-		if pUpper(zRise(num, next.attempts, bnum, base.attempts)) >= limit {
+		if pUpper(zRise(num, next.Attempts, bnum, base.Attempts)) >= limit {
 			break
 		}
 		a.Window.To += step
