@@ -32,6 +32,8 @@ type Document struct {
 	// Timeseries is TimeseriesTable's shape: bucket_start, attempts,
 	// declines, decline_rate, declines_<cause>…, share_<cause>… (only
 	// bucket_start, attempts and the declines_<cause> columns are read).
+	// Here or in Tables (named timeseries, unmapped, spike): either way the
+	// part is shown once.
 	Timeseries *Table
 	// Unmapped lists the codes no rule matched (any columns; typically
 	// namespace, code, message, count, example).
@@ -82,6 +84,19 @@ func filterText(f *TimeFilter) string {
 		to = "…"
 	}
 	return "[" + from + ", " + to + ")"
+}
+
+// part returns an optional part: the field, else the table of that name.
+func (d *Document) part(field *Table, name string) *Table {
+	if field != nil {
+		return field
+	}
+	for i := range d.Tables {
+		if d.Tables[i].Name == name {
+			return &d.Tables[i]
+		}
+	}
+	return nil
 }
 
 func (d *Document) validate() (string, error) {
@@ -205,12 +220,12 @@ func newHTMLView(d *Document, lang string) *htmlView {
 	v.Heat = b.heatView()
 	v.Firmware = b.firmwareView()
 	v.FirmwareNote = fmt.Sprintf(Label(lang, "firmware_note"), firmwareMinAttempts)
-	if d.Unmapped != nil {
-		v.Unmapped = b.genericTable(d.Unmapped, htmlTableRows)
+	if t := d.part(d.Unmapped, "unmapped"); t != nil {
+		v.Unmapped = b.genericTable(t, htmlTableRows)
 		v.Unmapped.Empty = Label(lang, "unmapped_none")
 	}
-	if d.Spike != nil {
-		v.Spike = b.genericTable(d.Spike, htmlTableRows)
+	if t := d.part(d.Spike, "spike"); t != nil {
+		v.Spike = b.genericTable(t, htmlTableRows)
 		v.Spike.Empty = Label(lang, "none")
 	}
 	v.Prov = b.provenance()
@@ -343,7 +358,7 @@ func parseMinor(s string, digits int) (int64, error) {
 }
 
 func (b *htmlBuilder) timeseries() (template.HTML, []legendItem) {
-	t := b.d.Timeseries
+	t := b.d.part(b.d.Timeseries, "timeseries")
 	if t == nil || len(t.Rows) == 0 {
 		return "", nil
 	}

@@ -114,6 +114,42 @@ func TestHTMLPartial(t *testing.T) {
 	}
 }
 
+// TestPartsAmongTables: the time series, unmapped codes and spike
+// findings may come as fields or among the tables; each shows once.
+func TestPartsAmongTables(t *testing.T) {
+	ts := Table{Name: "timeseries", Columns: []string{"bucket_start", "attempts", "declines_network"}, Kinds: []ColKind{ColString, ColInt, ColInt},
+		Rows: [][]string{{"2026-11-21T00:00:00+08:00", "4", "1"}, {"2026-11-21T01:00:00+08:00", "4", "2"}}}
+	um := Table{Name: "unmapped", Columns: []string{"code", "count"}, Kinds: []ColKind{ColString, ColInt}, Rows: [][]string{{"Q9", "3"}}}
+	for _, tc := range []struct {
+		name string
+		doc  *Document
+	}{
+		{"among the tables", minimalDoc("en", ts, um)},
+		{"fields and tables", func() *Document { d := minimalDoc("en", ts, um); d.Timeseries, d.Unmapped = &ts, &um; return d }()},
+		{"fields only", func() *Document { d := minimalDoc("en"); d.Timeseries, d.Unmapped = &ts, &um; return d }()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var h, x bytes.Buffer
+			if err := WriteHTML(&h, tc.doc); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(h.String(), "<polygon"); n != 1 {
+				t.Errorf("%d time series bands, want 1", n)
+			}
+			if n := strings.Count(h.String(), "<td>Q9</td>"); n != 1 {
+				t.Errorf("unmapped code shown %d times", n)
+			}
+			if err := WriteXLSX(&x, tc.doc); err != nil {
+				t.Fatal(err)
+			}
+			f := readXLSX(t, x.Bytes())
+			if got := strings.Join(f.GetSheetList(), ","); !strings.HasSuffix(got, ",Over time,Unmapped codes") || strings.Contains(got, "(2)") {
+				t.Errorf("sheets %s", got)
+			}
+		})
+	}
+}
+
 // TestHTMLTimeseries checks the stacked area: one band per cause with
 // declines, the top edge at the bucket's decline rate.
 func TestHTMLTimeseries(t *testing.T) {

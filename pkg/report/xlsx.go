@@ -104,7 +104,8 @@ func WriteXLSX(w io.Writer, d *Document) error {
 		tables = append(tables, &d.Tables[i])
 	}
 	for _, t := range []*Table{d.Timeseries, d.Unmapped, d.Spike} {
-		if t != nil {
+		// a part also among the tables gets one sheet, not two
+		if t != nil && !slices.ContainsFunc(tables, func(o *Table) bool { return o == t || o.Name == t.Name }) {
 			tables = append(tables, t)
 		}
 	}
