@@ -95,6 +95,7 @@ func compileRule(raw *rawRule, lists map[string]*listDef, kwIDs map[string]int, 
 					errAt(ps[i], rc.key, "%s: empty value", rc.key)
 					continue
 				}
+				model.shown = append(model.shown, strings.TrimSpace(v))
 				if rc.key == "terminal_model" {
 					model.exact = append(model.exact, f)
 				} else {
@@ -240,7 +241,7 @@ func looksLikeID(v string) bool {
 
 // Counts sums up the active rules, for rules list.
 type Counts struct {
-	Codes     map[string]int // per namespace ("any" for rows without one), after layering
+	Codes     map[string]int // codes that apply per namespace after layering ("any": rows without a namespace, which are counted in every namespace too)
 	Rules     int            // conditional rules
 	Keywords  int            // distinct resp_msg keywords
 	Terminals int            // capability table entries

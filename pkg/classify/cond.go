@@ -261,6 +261,7 @@ func (c *codeCond) String() string {
 type modelCond struct {
 	exact    []string // folded, sorted
 	patterns []string // folded
+	shown    []string // as written, for messages
 }
 
 func (c *modelCond) field() condField { return cfModel }
@@ -306,9 +307,7 @@ func (c *modelCond) implies(o cond) bool {
 	return true
 }
 
-func (c *modelCond) String() string {
-	return "[" + strings.Join(append(slices.Clone(c.exact), c.patterns...), ", ") + "]"
-}
+func (c *modelCond) String() string { return "[" + strings.Join(c.shown, ", ") + "]" }
 
 // glob matches s against a pattern of literal text, * (any run) and ?
 // (one character).

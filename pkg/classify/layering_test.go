@@ -196,3 +196,31 @@ func containsField(fs []record.Field, f record.Field) bool {
 	}
 	return false
 }
+
+// TestExampleRules: the commented example file passes rules check and
+// does what its comments say.
+func TestExampleRules(t *testing.T) {
+	const example = "testdata/example.toml"
+	errs, c := CheckFile(example, Options{})
+	for _, e := range errs {
+		t.Error(e)
+	}
+	if c == nil {
+		t.FailNow()
+	}
+	runExplain(t, c, []explainCase{
+		{Row{Code: "40004", Subcode: "ACQ.INVALID_PARAMETER", PaymentMethod: "huabei", Channel: "qr_scan", TerminalModel: "Lakala LKL-P8", TerminalFirmware: "1.2.0"},
+			"lkl-p8-installment-params", record.TerminalIncompatible},
+		{Row{Code: "40004", Subcode: "ACQ.INVALID_PARAMETER", PaymentMethod: "huabei", Channel: "qr_scan", TerminalModel: "Lakala LKL-P8", TerminalFirmware: "1.3.1"},
+			"alipay:ACQ.INVALID_PARAMETER", record.InterfaceIntegration},
+		{Row{Msg: "商户已关闭扫码", PaymentMethod: "wechat", Channel: "qr_present"}, "switch-merchant-closed", record.MerchantNotEnabled},
+		{Row{Code: "58", PaymentMethod: "debit_card", Channel: "card_swipe"}, "cup58-card", record.TerminalIncompatible},
+		{Row{Code: "E001", PaymentMethod: "wechat"}, "any:E001", record.Network},
+		{Row{Code: "40004", Subcode: "ACQ.ACCESS_FORBIDDEN", PaymentMethod: "huabei", MCC: "7995"}, "huabei-restricted-mcc", record.IndustryRegionRestriction},
+		{Row{Code: "FAIL", Subcode: "TRADE_ERROR", PaymentMethod: "wechat", Channel: "qr_scan", TerminalModel: "Centerm C960", TerminalFirmware: "5.0.3"},
+			"capability-lacking-generic-code", record.TerminalIncompatible},
+	})
+	if got := c.Cause(record.MerchantNotEnabled).RemedyZH; !strings.Contains(got, "联系收单客服") {
+		t.Errorf("remedy_zh override: %q", got)
+	}
+}
