@@ -51,7 +51,7 @@ func run(args []string, w, errw io.Writer) error {
 	verbose := fs.Bool("v", false, "print one line per case")
 	var opts localize.Options
 	fs.IntVar(&opts.MaxDims, "max-dims", 0, "Options.MaxDims (0: package default)")
-	fs.Float64Var(&opts.MinRatio, "min-ratio", 0, "Options.MinRatio (0: package default)")
+	fs.Float64Var(&opts.Overdispersion, "overdispersion", 0, "Options.Overdispersion (0: package default)")
 	fs.Float64Var(&opts.Alpha, "alpha", 0, "Options.Alpha (0: package default)")
 	fs.Float64Var(&opts.MinShare, "min-share", 0, "Options.MinShare (0: package default)")
 	fs.IntVar(&opts.MaxCauses, "max-causes", 0, "Options.MaxCauses (0: package default)")

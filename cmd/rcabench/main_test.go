@@ -32,7 +32,7 @@ func TestRunErrors(t *testing.T) {
 		usage bool
 	}{
 		{[]string{"-data", "testdata/does-not-exist"}, false},
-		{[]string{"-min-ratio", "0.5"}, true},
+		{[]string{"-overdispersion", "-1"}, true},
 		{[]string{"-no-such-flag"}, true},
 	}
 	for _, tt := range tests {

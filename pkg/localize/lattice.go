@@ -18,13 +18,13 @@ type elem struct {
 	// only for cuboids of two or more dimensions.
 	parents valKey
 
-	before, after Counts  // sums over all its leaves, for display
-	obs, exp, bas float64 // window, expected window and baseline declines over all its leaves
+	before, after Counts // sums over all its leaves, for display
+	all           group  // test sums over all its leaves
 
 	// Sums over the leaves not set aside; refreshed by lattice.restrict
 	// before each search.
-	rc, re, rb float64
-	attempts   float64 // window attempts of those leaves
+	rest     group
+	attempts float64 // window attempts of those leaves
 }
 
 // cuboid is one set of dimensions; leafElem maps each leaf to its element.
@@ -43,8 +43,7 @@ type lattice struct {
 	lvals  [][]int32  // per leaf, the value id of each dimension
 	before []Counts
 	after  []Counts
-	exp    []float64 // expected window declines per leaf
-	bas    []float64 // baseline declines per leaf
+	leaf   []group // per leaf
 	cubs   []cuboid
 	elems  []elem
 	// The children of element i (one dimension more) are
@@ -253,52 +252,45 @@ func newLattice(in Input, maxDims int) *lattice {
 // higher or lower rate, and raised false alarms on noise-only data.) A
 // leaf without baseline attempts takes the overall baseline rate.
 func (lt *lattice) setExpected(overall float64) {
-	lt.exp = make([]float64, len(lt.lvals))
-	lt.bas = make([]float64, len(lt.lvals))
-	for i := range lt.exp {
+	lt.leaf = make([]group, len(lt.lvals))
+	for i := range lt.leaf {
 		p := overall
 		if lt.before[i].Attempts > 0 {
 			p = lt.before[i].Rate()
 		}
-		lt.exp[i] = lt.after[i].Attempts * p
-		lt.bas[i] = lt.before[i].Declines
+		e := lt.after[i].Attempts * p
+		lt.leaf[i] = group{c: lt.after[i].Declines, e: e, b: lt.before[i].Declines, e2: e * e}
 	}
 	for ci := range lt.cubs {
 		for li, e := range lt.cubs[ci].leafElem {
-			el := &lt.elems[e]
-			el.obs += lt.after[li].Declines
-			el.exp += lt.exp[li]
-			el.bas += lt.bas[li]
+			lt.elems[e].all.add(lt.leaf[li])
 		}
 	}
 }
 
-// restrict sets every element's sums to those over the leaves not
-// covered and returns the totals over those leaves. It starts from the
-// sums over all leaves and takes away the covered ones, which are few.
-func (lt *lattice) restrict(covered []bool) (rc, re, rb float64) {
+// restrict sets every element's rest sums to those over the leaves not
+// covered and returns the sums over those leaves. It starts from the sums
+// over all leaves and takes away the covered ones, which are few.
+func (lt *lattice) restrict(covered []bool) group {
 	for i := range lt.elems {
 		e := &lt.elems[i]
-		e.rc, e.re, e.rb, e.attempts = e.obs, e.exp, e.bas, e.after.Attempts
+		e.rest, e.attempts = e.all, e.after.Attempts
 	}
+	var rest group
 	for li := range lt.lvals {
-		c, x, b := lt.after[li].Declines, lt.exp[li], lt.bas[li]
+		g := lt.leaf[li]
 		if !covered[li] {
-			rc += c
-			re += x
-			rb += b
+			rest.add(g)
 			continue
 		}
 		a := lt.after[li].Attempts
 		for ci := range lt.cubs {
 			e := &lt.elems[lt.cubs[ci].leafElem[li]]
-			e.rc -= c
-			e.re -= x
-			e.rb -= b
+			e.rest = e.rest.minus(g)
 			e.attempts -= a
 		}
 	}
-	return rc, re, rb
+	return rest
 }
 
 // pairs returns the element's combination, sorted by dimension, and its key.

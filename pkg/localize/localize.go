@@ -28,15 +28,15 @@ func Localize(in Input, opts Options) ([]Finding, error) {
 		return nil, nil
 	}
 	lt.setExpected(tb.Rate())
-	var totObs, totExp float64
-	for i := range lt.exp {
-		totObs += lt.after[i].Declines
-		totExp += lt.exp[i]
+	var tot group
+	for _, g := range lt.leaf {
+		tot.add(g)
 	}
+	totObs, totExp := tot.c, tot.e
 	if totObs == totExp {
 		return nil, nil
 	}
-	r := run{lt: lt, opts: opts, up: totObs > totExp}
+	r := run{lt: lt, opts: opts, up: totObs > totExp, kappa: opts.Overdispersion}
 	candidates := 0
 	for i := range lt.elems {
 		if lt.elems[i].after.Attempts > 0 {
@@ -49,51 +49,33 @@ func Localize(in Input, opts Options) ([]Finding, error) {
 
 // run is one call's working state.
 type run struct {
-	lt   *lattice
-	opts Options
-	up   bool    // the direction of the overall change
-	pmax float64 // Bonferroni-adjusted significance level
-	// Totals over the leaves not claimed by a cause (set by restrict).
-	rc, re, rb float64
+	lt    *lattice
+	opts  Options
+	up    bool    // the direction of the overall change
+	pmax  float64 // Bonferroni-adjusted significance level
+	kappa float64 // Options.Overdispersion
+	// Sums over the leaves not set aside (set by restrict).
+	rest group
 }
 
-func (r *run) restrict(covered []bool) { r.rc, r.re, r.rb = r.lt.restrict(covered) }
+func (r *run) restrict(covered []bool) { r.rest = r.lt.restrict(covered) }
 
-// outsideMultiplier is the ratio observed/expected of the unclaimed leaves
-// outside a group with c observed and e expected. One pseudo-decline on
-// each side keeps it finite when the outside is empty or has no declines
-// (an empty outside then gives 1: compare with the baseline itself).
-func (r *run) outsideMultiplier(c, e float64) float64 {
-	return (r.rc - c + 1) / (r.re - e + 1)
-}
+// outside is the multiplier of the leaves not set aside outside g (see
+// group.multiplier: an empty outside gives 1, the baseline itself).
+func (r *run) outside(g group) float64 { return r.rest.minus(g).multiplier() }
 
-// anomalous reports whether a group (c observed, e expected window
-// declines, b baseline declines) moved against the multiplier lam of the
-// traffic outside it: by at least MinRatio in the run's direction, and
-// significantly (rateTest, Bonferroni over the candidates).
-func (r *run) anomalous(c, e, b, lam float64) bool {
-	return r.anomalousAt(c, e, b, lam, r.pmax)
-}
-
-func (r *run) anomalousAt(c, e, b, lam, level float64) bool {
-	mu := lam * e
-	if mu <= 0 {
-		return false
-	}
-	if r.up {
-		if c < r.opts.MinRatio*mu {
-			return false
-		}
-	} else if c*r.opts.MinRatio > mu {
-		return false
-	}
-	return rateTest(c, e, b, lam, r.up) <= level
+// anomalous reports whether group g moved against the traffic outside it
+// (the leaves not set aside, minus g), in the run's direction, beyond
+// counting noise and the overdispersion of real traffic (rateTest), at
+// the Bonferroni level.
+func (r *run) anomalous(g group) bool {
+	return rateTest(g, r.outside(g), r.kappa, r.up) <= r.pmax
 }
 
 // llr is the scan statistic of element ei against the other unclaimed leaves.
 func (r *run) llr(ei int) float64 {
-	e := &r.lt.elems[ei]
-	return scanLLR(e.rc, e.re, r.rc-e.rc, r.re-e.re, r.up)
+	g := r.lt.elems[ei].rest
+	return scanLLR(g.c, g.e, r.rest.c-g.c, r.rest.e-g.e, r.up)
 }
 
 // better orders candidates by score; on a tie (two combinations covering
@@ -129,14 +111,14 @@ func (r *run) seed() (int, float64) {
 	return best, bestScore
 }
 
-// belongs reports whether the leftover part of a wider combination (c
-// observed, e expected window declines, b baseline declines) belongs to
-// the anomaly: it moved against the outside (multiplier lamOut) by
-// MinRatio, significantly at level Alpha. Refinement makes a handful of
-// such tests per cause, so they are not corrected for the number of
-// candidates the way the scan's choice is.
-func (r *run) belongs(c, e, b, lamOut float64) bool {
-	return r.anomalousAt(c, e, b, lamOut, r.opts.Alpha)
+// belongs reports whether the leftover part of a wider combination
+// belongs to the anomaly: the same test as anomalous, against the
+// multiplier lamOut of the traffic outside the wider combination, at
+// level Alpha. Refinement makes a handful of such tests per cause, so
+// they are not corrected for the number of candidates the way the scan's
+// choice is.
+func (r *run) belongs(left group, lamOut float64) bool {
+	return rateTest(left, lamOut, r.kappa, r.up) <= r.opts.Alpha
 }
 
 // refine moves from the seed to the combination that describes the
@@ -155,8 +137,7 @@ func (r *run) refine(cur int) int {
 			if seen[int(p)] {
 				continue
 			}
-			lamOut := r.outsideMultiplier(pe.rc, pe.re)
-			if !r.belongs(pe.rc-e.rc, pe.re-e.re, pe.rb-e.rb, lamOut) {
+			if !r.belongs(pe.rest.minus(e.rest), r.outside(pe.rest)) {
 				continue
 			}
 			if s := r.llr(int(p)); r.better(int(p), s, next, nextScore) {
@@ -164,7 +145,7 @@ func (r *run) refine(cur int) int {
 			}
 		}
 		if next < 0 {
-			lamOut := r.outsideMultiplier(e.rc, e.re)
+			lamOut := r.outside(e.rest)
 			for _, ch := range lt.children(cur) {
 				ce := &lt.elems[ch]
 				// A child with all of the window's attempts says the
@@ -172,9 +153,7 @@ func (r *run) refine(cur int) int {
 				if seen[int(ch)] || ce.attempts <= 0 || ce.attempts >= e.attempts {
 					continue
 				}
-				rc, re, rb := e.rc-ce.rc, e.re-ce.re, e.rb-ce.rb
-				if r.belongs(rc, re, rb, lamOut) ||
-					!r.anomalous(ce.rc, ce.re, ce.rb, r.outsideMultiplier(ce.rc, ce.re)) {
+				if r.belongs(e.rest.minus(ce.rest), lamOut) || !r.anomalous(ce.rest) {
 					continue
 				}
 				if s := r.llr(int(ch)); r.better(int(ch), s, next, nextScore) {
@@ -212,8 +191,11 @@ func (r *run) findCauses(totalExtra float64) []int {
 		}
 		c := r.refine(s)
 		ce := &r.lt.elems[c]
-		if !r.anomalous(ce.rc, ce.re, ce.rb, r.outsideMultiplier(ce.rc, ce.re)) ||
-			(ce.rc-ce.re)/totalExtra < r.opts.MinShare {
+		// Provisional acceptance: beyond counting noise only. Another
+		// incident still inflates the outside here; the overdispersion
+		// test waits for validate, where the other causes are set aside.
+		if rateTest(ce.rest, r.outside(ce.rest), 0, r.up) > r.pmax ||
+			(ce.rest.c-ce.rest.e)/totalExtra < r.opts.MinShare {
 			break
 		}
 		causes = append(causes, c)
@@ -253,6 +235,7 @@ func (r *run) rerefine(causes []int) ([]int, []float64) {
 			break
 		}
 	}
+	causes = r.validate(causes)
 	var kept []int
 	for _, c := range causes {
 		redundant := false
@@ -273,6 +256,37 @@ func (r *run) rerefine(causes []int) ([]int, []float64) {
 		scores[i] = r.llr(c)
 	}
 	return causes, scores
+}
+
+// validate keeps the causes that are anomalous, overdispersion included,
+// against the traffic outside all causes. While one fails, the weakest
+// failing cause (lowest scan statistic) is dropped and the rest tested
+// again, since its leaves return to the outside.
+func (r *run) validate(causes []int) []int {
+	covered := make([]bool, len(r.lt.lvals))
+	for len(causes) > 0 {
+		worst, worstScore := -1, 0.0
+		for i, c := range causes {
+			clear(covered)
+			for j, o := range causes {
+				if j != i {
+					r.markLeaves(covered, o)
+				}
+			}
+			r.restrict(covered)
+			if r.anomalous(r.lt.elems[c].rest) {
+				continue
+			}
+			if s := r.llr(c); worst < 0 || s < worstScore {
+				worst, worstScore = i, s
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		causes = append(causes[:worst:worst], causes[worst+1:]...)
+	}
+	return causes
 }
 
 func (r *run) localize(totalExtra float64) []Finding {
@@ -296,7 +310,7 @@ func (r *run) localize(totalExtra float64) []Finding {
 	for i := range lt.elems {
 		e := &lt.elems[i]
 		s := r.llr(i)
-		if s <= 0 || rateTest(e.obs, e.exp, e.bas, 1, r.up) > r.pmax {
+		if s <= 0 || rateTest(e.all, 1, r.kappa, r.up) > r.pmax {
 			continue
 		}
 		inside := false
@@ -328,11 +342,11 @@ func (r *run) finding(ei int, totalExtra, score float64) Finding {
 		Key:         key,
 		Before:      e.before,
 		After:       e.after,
-		PValue:      rateTest(e.obs, e.exp, e.bas, 1, r.up),
+		PValue:      rateTest(e.all, 1, r.kappa, r.up),
 		Score:       score,
 	}
 	if totalExtra != 0 {
-		f.ExplainedShare = (e.obs - e.exp) / totalExtra
+		f.ExplainedShare = (e.all.c - e.all.e) / totalExtra
 	}
 	return f
 }

@@ -2,6 +2,7 @@ package localize
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -116,6 +117,37 @@ func TestNoIncidentNoRootCause(t *testing.T) {
 	}
 }
 
+// Real traffic varies more than counting noise: here every leaf's window
+// rate is off its baseline by a random factor of about ±15%, below the
+// default Overdispersion (±20%). An incident on top must still be found,
+// and incident-free inputs must stay quiet: Alpha (0.01) is family-wise,
+// so about one input in a hundred may raise an alarm; more than one in
+// these twenty means the noise model is off.
+func TestOverdispersedTraffic(t *testing.T) {
+	inc := incident{pairs("payment_method", "huabei", "terminal_model", "Newland ME31"), 2}
+	var alarms []string
+	for _, scale := range []float64{1, 168} {
+		for seed := uint64(1); seed <= 10; seed++ {
+			quiet := synth(synthSpec{seed: seed, leaves: 3000, scale: scale, jitter: 0.15})
+			fs, err := Localize(quiet, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rc := rootCauses(fs); len(rc) > 0 {
+				alarms = append(alarms, fmt.Sprintf("scale %g seed %d: %v", scale, seed, rc))
+			}
+			loud := synth(synthSpec{seed: seed, leaves: 3000, scale: scale, jitter: 0.15, incidents: []incident{inc}})
+			fs, _ = Localize(loud, Options{})
+			if rc := rootCauses(fs); len(rc) != 1 || rc[0] != keyOf(inc.pairs) {
+				t.Errorf("scale %g, seed %d: root causes %v, want [%s]", scale, seed, rc, keyOf(inc.pairs))
+			}
+		}
+	}
+	if len(alarms) > 1 {
+		t.Errorf("%d false alarms in 20 incident-free inputs: %v", len(alarms), alarms)
+	}
+}
+
 // A 7-day baseline against a 1-hour window: rates are compared, so the
 // result must not depend on how much longer the baseline is.
 func TestLongBaseline(t *testing.T) {
@@ -147,18 +179,23 @@ func TestLongBaseline(t *testing.T) {
 	}
 }
 
+// A fall of the decline rate is localized the same way, in the direction
+// of the overall change.
 func TestDropInRate(t *testing.T) {
 	inc := incident{pairs("channel", "qr"), 0.2}
-	in := synth(synthSpec{seed: 7, leaves: 3000, incidents: []incident{inc}})
-	fs, err := Localize(in, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rc := rootCauses(fs); len(rc) != 1 || rc[0] != "channel=qr" {
-		t.Fatalf("root causes %v, want [channel=qr]", rc)
-	}
-	if fs[0].ExplainedShare < 0.8 {
-		t.Errorf("explained share %.3f of a drop, want about 1", fs[0].ExplainedShare)
+	for seed := uint64(1); seed <= 5; seed++ {
+		in := synth(synthSpec{seed: seed, leaves: 3000, scale: 168, incidents: []incident{inc}})
+		fs, err := Localize(in, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc := rootCauses(fs); len(rc) != 1 || rc[0] != keyOf(inc.pairs) {
+			t.Errorf("seed %d: root causes %v, want [%s]", seed, rc, keyOf(inc.pairs))
+			continue
+		}
+		if fs[0].ExplainedShare < 0.8 || fs[0].After.Rate() > 0.5*fs[0].Before.Rate() {
+			t.Errorf("seed %d: %+v, want the drop to explain about all of the change", seed, fs[0])
+		}
 	}
 }
 
@@ -322,12 +359,13 @@ func TestOptionsValidate(t *testing.T) {
 		ok   bool
 	}{
 		{"zero value", Options{}, true},
-		{"explicit defaults", Options{MaxDims: 3, MinRatio: 2, Alpha: 0.01, MinShare: 0.1, MaxCauses: 3, MaxFindings: 10}, true},
+		{"explicit defaults", Options{MaxDims: 3, Overdispersion: 0.04, Alpha: 0.01, MinShare: 0.1, MaxCauses: 3, MaxFindings: 10}, true},
 		{"one dim", Options{MaxDims: 1}, true},
 		{"four dims", Options{MaxDims: 4}, false},
 		{"negative dims", Options{MaxDims: -1}, false},
-		{"ratio below 1", Options{MinRatio: 0.5}, false},
-		{"ratio NaN", Options{MinRatio: math.NaN()}, false},
+		{"tiny overdispersion", Options{Overdispersion: 1e-12}, true},
+		{"negative overdispersion", Options{Overdispersion: -0.1}, false},
+		{"overdispersion NaN", Options{Overdispersion: math.NaN()}, false},
 		{"alpha 1", Options{Alpha: 1}, false},
 		{"alpha negative", Options{Alpha: -0.1}, false},
 		{"share above 1", Options{MinShare: 1.5}, false},

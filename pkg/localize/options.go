@@ -11,13 +11,15 @@ type Options struct {
 	// MaxDims is the largest number of dimensions in one combination.
 	// 0 means 3.
 	MaxDims int
-	// MinRatio is how far a group's decline rate must move, as a factor
-	// relative to the traffic outside it, to count as anomalous (for a
-	// drop, by 1/MinRatio). 0 means 1.5.
-	MinRatio float64
-	// Alpha is the family-wise significance level: a group counts as
-	// anomalous only if its Poisson p-value is at most Alpha divided by
-	// the number of candidate combinations (Bonferroni). 0 means 0.01.
+	// Overdispersion is κ, the squared relative variation of a large
+	// group's decline rate between periods beyond counting noise: a rate
+	// that normally wanders by ±20% has κ = 0.04. It sets how large a
+	// move of a large group must be to count (see doc.go). 0 means 0.04;
+	// for pure counting noise set a tiny value such as 1e-12.
+	Overdispersion float64
+	// Alpha is the family-wise significance level: a root cause's
+	// p-values must be at most Alpha divided by the number of candidate
+	// combinations (Bonferroni). 0 means 0.01.
 	Alpha float64
 	// MinShare is the least share of the overall extra declines a root
 	// cause must explain on the leaves no earlier cause claimed. 0 means 0.1.
@@ -30,12 +32,12 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultMaxDims     = 3
-	DefaultMinRatio    = 1.5
-	DefaultAlpha       = 0.01
-	DefaultMinShare    = 0.1
-	DefaultMaxCauses   = 3
-	DefaultMaxFindings = 10
+	DefaultMaxDims        = 3
+	DefaultOverdispersion = 0.04
+	DefaultAlpha          = 0.01
+	DefaultMinShare       = 0.1
+	DefaultMaxCauses      = 3
+	DefaultMaxFindings    = 10
 )
 
 // ErrOptions is wrapped by the errors of Options.Validate.
@@ -50,8 +52,8 @@ func (o Options) Validate() error {
 		// Elements are keyed by up to three values; deeper combinations
 		// also multiply the candidates beyond what is useful to read.
 		return fmt.Errorf("%w: MaxDims %d is above 3", ErrOptions, o.MaxDims)
-	case o.MinRatio != 0 && !(o.MinRatio >= 1):
-		return fmt.Errorf("%w: MinRatio %g is below 1", ErrOptions, o.MinRatio)
+	case o.Overdispersion != 0 && !(o.Overdispersion > 0 && o.Overdispersion <= 100):
+		return fmt.Errorf("%w: Overdispersion %g is not in (0, 100]", ErrOptions, o.Overdispersion)
 	case o.Alpha != 0 && !(o.Alpha > 0 && o.Alpha < 1):
 		return fmt.Errorf("%w: Alpha %g is not in (0, 1)", ErrOptions, o.Alpha)
 	case o.MinShare != 0 && !(o.MinShare > 0 && o.MinShare <= 1):
@@ -69,8 +71,8 @@ func (o Options) withDefaults() Options {
 	if o.MaxDims == 0 {
 		o.MaxDims = DefaultMaxDims
 	}
-	if o.MinRatio == 0 {
-		o.MinRatio = DefaultMinRatio
+	if o.Overdispersion == 0 {
+		o.Overdispersion = DefaultOverdispersion
 	}
 	if o.Alpha == 0 {
 		o.Alpha = DefaultAlpha

@@ -90,16 +90,42 @@ func betaCF(x, a, b float64) float64 {
 	return h
 }
 
-// rateTest is the one-sided p-value that a group's window declines c are
-// this far from what its baseline predicts, with noise in both periods:
-// conditional on the total c+b, the window's share of the declines is
-// Binomial(c+b, π) with π = lam·e/(lam·e+b), where e is the group's
-// expected window declines and b its baseline declines, and lam
-// is the multiplier the group is compared against (1: its own baseline).
-// This is the classic test for two Poisson rates, applied after the mix
-// adjustment; up asks for the upper tail.
-func rateTest(c, e, b, lam float64, up bool) float64 {
-	mu := lam * e
+// group holds the sums over a set of leaves that the tests need.
+type group struct {
+	c  float64 // window declines
+	e  float64 // expected window declines, Σ n1·d0/n0
+	b  float64 // baseline declines
+	e2 float64 // Σ e² over the leaves, for the overdispersion variance
+}
+
+func (g *group) add(o group) { g.c += o.c; g.e += o.e; g.b += o.b; g.e2 += o.e2 }
+
+func (g group) minus(o group) group {
+	return group{g.c - o.c, g.e - o.e, g.b - o.b, g.e2 - o.e2}
+}
+
+// multiplier is observed over expected, with one pseudo-decline on each
+// side so that it stays finite for empty groups (an empty group gives 1).
+func (g group) multiplier() float64 { return (g.c + 1) / (g.e + 1) }
+
+// rateTest is the one-sided p-value that the group's window declines are
+// this far from its expectation times lam, the multiplier it is compared
+// against (1: its own baseline); up asks for the upper tail. It is the
+// larger of two p-values:
+//
+//   - counting noise in both periods, exactly: conditional on the total
+//     c+b, the window's share is Binomial(c+b, π), π = lam·e/(lam·e+b),
+//     the classic test for two Poisson rates, after the mix adjustment;
+//   - overdispersion, by the normal approximation: each leaf's rate also
+//     varies between periods by a relative √κ, independently of the other
+//     leaves, so the variance of the group's declines is
+//     μ + μ²/b + κ·lam²·Σe_i² (μ = lam·e). A group of one large leaf must
+//     move by several times √κ; a group of many leaves averages their
+//     variation out and needs less. This arm rules large groups, where
+//     the normal approximation is good; the exact test rules small ones.
+func rateTest(g group, lam, kappa float64, up bool) float64 {
+	c, b := g.c, g.b
+	mu := lam * g.e
 	if mu <= 0 {
 		return 1
 	}
@@ -109,12 +135,22 @@ func rateTest(c, e, b, lam float64, up bool) float64 {
 	}
 	n := c + b
 	pi := mu / (mu + b)
+	var p float64
 	if up {
 		if c <= 0 {
 			return 1
 		}
-		return regBetaI(pi, c, n-c+1)
+		p = regBetaI(pi, c, n-c+1)
+	} else {
+		// P(X ≤ c) = I_{1−π}(n−c, c+1).
+		p = regBetaI(1-pi, b, c+1)
 	}
-	// P(X ≤ c) = I_{1−π}(n−c, c+1).
-	return regBetaI(1-pi, b, c+1)
+	if kappa > 0 {
+		z := (c - mu) / math.Sqrt(mu+mu*mu/b+kappa*lam*lam*math.Max(g.e2, 0))
+		if !up {
+			z = -z
+		}
+		p = math.Max(p, 0.5*math.Erfc(z/math.Sqrt2))
+	}
+	return p
 }

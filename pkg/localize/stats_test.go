@@ -82,30 +82,61 @@ func TestRegBetaIEdges(t *testing.T) {
 
 func TestRateTest(t *testing.T) {
 	tests := []struct {
-		name    string
-		c, e, b float64
-		lam     float64
-		up      bool
-		lo, hi  float64 // the p-value must fall in [lo, hi]
+		name       string
+		c, e, b    float64
+		leaves     float64 // the group is this many equal leaves (sets Σe²)
+		lam, kappa float64
+		up         bool
+		lo, hi     float64 // the p-value must fall in [lo, hi]
 	}{
 		// Equal periods, equal counts: about half the mass is at or above.
-		{"no change", 50, 50, 50, 1, true, 0.4, 0.65},
-		{"doubling, large counts", 200, 100, 100, 1, true, 1e-9, 1e-8}, // z ≈ 5.8
-		{"doubling, tiny counts", 2, 1, 1, 1, true, 0.2, 1},
+		{"no change", 50, 50, 50, 1, 1, 0, true, 0.4, 0.65},
+		{"doubling, large counts", 200, 100, 100, 1, 1, 0, true, 1e-9, 1e-8}, // z ≈ 5.8
+		{"doubling, tiny counts", 2, 1, 1, 1, 1, 0, true, 0.2, 1},
 		// A long baseline makes the test close to Poisson(e): P(X ≥ 10 | 3).
-		{"long baseline", 10, 3, 3000, 1, true, 0.0011, 0.0012},
-		{"doubling against a doubled outside", 200, 100, 100, 2, true, 0.4, 0.65},
-		{"drop", 10, 100, 100, 1, false, 0, 1e-9},
-		{"drop tested upward", 10, 100, 100, 1, true, 0.999, 1},
-		{"no baseline declines", 10, 1, 0, 1, true, 1, 1},
-		{"nothing expected", 10, 0, 5, 1, true, 1, 1},
-		{"no window declines", 0, 5, 5, 1, true, 1, 1},
+		{"long baseline", 10, 3, 3000, 1, 1, 0, true, 0.0011, 0.0012},
+		{"doubling against a doubled outside", 200, 100, 100, 1, 2, 0, true, 0.4, 0.65},
+		{"drop", 10, 100, 100, 1, 1, 0, false, 0, 1e-9},
+		{"drop tested upward", 10, 100, 100, 1, 1, 0, true, 0.999, 1},
+		{"no baseline declines", 10, 1, 0, 1, 1, 0, true, 1, 1},
+		{"nothing expected", 10, 0, 5, 1, 1, 0, true, 1, 1},
+		{"no window declines", 0, 5, 5, 1, 1, 0, true, 1, 1},
+		// +30% on 10,000 expected declines (long baseline): hopeless for
+		// counting noise alone. For one leaf whose rate wanders by ±20%
+		// (κ = 0.04) it is z = 3000/√(10000+100+0.04·10⁸) ≈ 1.5; for 100
+		// equal leaves wandering independently, z = 3000/√(50100) ≈ 13.
+		{"one large leaf, counting noise", 13000, 10000, 1e6, 1, 1, 0, true, 0, 1e-100},
+		{"one large leaf, overdispersed", 13000, 10000, 1e6, 1, 1, 0.04, true, 0.06, 0.075},
+		{"100 leaves, overdispersed", 13000, 10000, 1e6, 100, 1, 0.04, true, 0, 1e-30},
+		// Down to a fifth, one leaf: z = 8000/2003 ≈ 4.
+		{"one large leaf falls", 2000, 10000, 1e6, 1, 1, 0.04, false, 2e-5, 5e-5},
+		// Small groups are ruled by the exact test: P(X ≥ 12 | 3) ≈ 7e-5.
+		{"small group, overdispersed", 12, 3, 3000, 1, 1, 0.04, true, 6e-5, 8e-5},
 	}
 	for _, tt := range tests {
-		got := rateTest(tt.c, tt.e, tt.b, tt.lam, tt.up)
+		g := group{c: tt.c, e: tt.e, b: tt.b, e2: tt.e * tt.e / tt.leaves}
+		got := rateTest(g, tt.lam, tt.kappa, tt.up)
 		if !(got >= tt.lo && got <= tt.hi) {
 			t.Errorf("%s: p = %g, want in [%g, %g]", tt.name, got, tt.lo, tt.hi)
 		}
+	}
+}
+
+func TestGroupArithmetic(t *testing.T) {
+	var g group
+	g.add(group{1, 2, 3, 4})
+	g.add(group{10, 20, 30, 40})
+	if g != (group{11, 22, 33, 44}) {
+		t.Errorf("add: %+v", g)
+	}
+	if d := g.minus(group{1, 2, 3, 4}); d != (group{10, 20, 30, 40}) {
+		t.Errorf("minus: %+v", d)
+	}
+	if m := (group{}).multiplier(); m != 1 {
+		t.Errorf("empty multiplier %v, want 1", m)
+	}
+	if m := (group{c: 199, e: 99}).multiplier(); m != 2 {
+		t.Errorf("multiplier %v, want 2", m)
 	}
 }
 

@@ -50,6 +50,7 @@ type synthSpec struct {
 	seed      uint64
 	leaves    int     // distinct combinations drawn (duplicates are merged)
 	scale     float64 // before attempts per after attempt (7 days vs 1 hour: 168)
+	jitter    float64 // σ of a log-normal factor on each leaf's window rate: noise beyond binomial
 	incidents []incident
 }
 
@@ -88,9 +89,12 @@ func synth(s synthSpec) Input {
 		rate = math.Min(rate, 0.5)
 		attempts := math.Floor(math.Exp(3 + 1.2*rng.NormFloat64()))
 		after := rate
+		if s.jitter > 0 {
+			after = math.Min(rate*math.Exp(s.jitter*rng.NormFloat64()), 0.95)
+		}
 		for _, inc := range s.incidents {
 			if inc.matches(vals) {
-				after = math.Min(rate*inc.factor, 0.95)
+				after = math.Min(after*inc.factor, 0.95)
 			}
 		}
 		nb := math.Round(attempts * s.scale)

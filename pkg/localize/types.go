@@ -51,15 +51,16 @@ type Finding struct {
 	Before, After Counts // sums over the finding's leaves
 
 	// ExplainedShare is the share of the overall change of the decline
-	// rate that goes away if this combination alone returns to its own
-	// before-rate: (After.Declines − After.Attempts·Before.Rate()) divided by
-	// the overall extra declines (total After.Declines − total
-	// After.Attempts·total before-rate). See doc.go.
+	// rate that goes away if this combination alone returns to its
+	// leaves' before-rates: its extra declines Σ(d1 − n1·d0/n0) over its
+	// leaves, divided by the same sum over all leaves. See doc.go.
 	ExplainedShare float64
-	// PValue is the one-sided p-value of the rate change of this
-	// combination against its before-rate (see doc.go for the test).
+	// PValue is the one-sided significance of the combination's change
+	// against its leaves' before-rates, counting noise and overdispersion
+	// included, not corrected for the number of candidates (doc.go).
 	PValue float64
-	// Score is the ranking score (the log-likelihood gain, see doc.go).
+	// Score is the ranking score: the scan statistic (log-likelihood
+	// ratio) of the combination against the rest of the traffic.
 	Score float64
 	// RootCause marks the findings the localizer reports as causes; the
 	// others are context.
