@@ -1,6 +1,9 @@
 // Package report turns classified batches into the breakdowns of a run and
-// writes them: CSV, JSON, Parquet, summary.json and a text report for the
-// terminal.
+// writes them: CSV, JSON, Parquet, summary.json, a text report for the
+// terminal, and the reports people open: a self-contained report.html
+// (SVG charts made here) and a streamed report.xlsx, in English or
+// Chinese. It also counts time-bucketed cubes (Cube) for the time series,
+// the history store and spike investigations.
 //
 // # Aggregation
 //
@@ -96,13 +99,39 @@
 // width (DisplayWidth: East Asian Wide and Fullwidth characters take two
 // columns), an absent name as "-", control characters as "?".
 //
+// # Time buckets
+//
+// A Cube counts attempts, declines and declines per cause per (bucket,
+// leaf), a leaf being one combination of values of its dims; buckets start
+// at local midnight in the cube's zone and divide the day. Cubes merge
+// exactly like aggregators. TimeseriesTable turns one into timeseries.*:
+// per bucket attempts, declines, decline_rate, declines_<cause> and
+// share_<cause> (cause declines / attempts) for every cause.
+//
+// # Reports people open
+//
+// WriteHTML and WriteXLSX take a Document: the Summary, the Tables, the
+// cause catalogue as CauseInfo (this package cannot import classify, so
+// the caller passes labels and remedies in the report's language), and
+// optionally the time series, the unmapped codes and spike findings.
+// report.html is self-contained (inline CSS and SVG, a few lines of
+// script to sort tables), deterministic, and prints on A4. report.xlsx is
+// written with excelize's StreamWriter, one sheet per breakdown with typed
+// cells, frozen header, autofilter and widths by display width, a
+// breakdown past a sheet's row limit continuing on "name (2)", and its zip
+// entries rewritten in a fixed order without timestamps so the same input
+// gives the same bytes. Labels (ParseLang, Label, ColumnLabel, TableTitle)
+// exist in en and zh for every fixed text; WithCauseLabels appends
+// cause_label columns to the machine formats.
+//
 // # Output sets
 //
 // OutputSet stages files in dir/.tmp-*/ and Commit moves them into dir:
 // the old summary.json is removed first, the other files are renamed in,
 // the files of an earlier run that this set lacks are removed (only names
-// this tool writes: summary.json, rejects.csv, and <breakdown>.{csv,json,
-// parquet} where breakdown is a built-in name or by_ and canonical field
-// names), and summary.json is renamed in last. So summary.json only ever
+// this tool writes: summary.json, rejects.csv, unmapped.csv, alerts.json,
+// report.html, report.xlsx, and <table>.{csv,json,parquet} where table is
+// a built-in name, timeseries, spike, or by_ and canonical field names),
+// and summary.json is renamed in last. So summary.json only ever
 // sits next to a complete set, with no stale breakdowns beside it.
 package report
