@@ -100,7 +100,7 @@
 //  5. Validate. Each cause must be anomalous (the full test, below)
 //     against the traffic outside all causes; while one fails, the
 //     weakest failing cause (lowest LLR) is dropped and the others are
-//     tested again. Causes that became part of an earlier one are dropped.
+//     tested again. A cause that became part of another one is dropped.
 //
 // "Anomalous" has one meaning throughout. A group with window declines c,
 // expected window declines e, baseline declines b and Σe_i² over its

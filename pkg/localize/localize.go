@@ -209,9 +209,9 @@ func (r *run) findCauses(totalExtra float64) []int {
 // the "outside" an earlier one is judged against, which inflates the
 // outside multiplier and stops the earlier cause from widening to its
 // true extent. It repeats until nothing moves (at most three rounds),
-// then drops causes that became equal to or part of an earlier one, and
-// returns each cause's scan statistic against the leaves outside the
-// other causes.
+// validates the causes, drops those that became equal to or part of
+// another one, and returns each cause's scan statistic against the leaves
+// outside the other causes.
 func (r *run) rerefine(causes []int) ([]int, []float64) {
 	covered := make([]bool, len(r.lt.lvals))
 	setAside := func(i int) {
@@ -236,11 +236,13 @@ func (r *run) rerefine(causes []int) ([]int, []float64) {
 		}
 	}
 	causes = r.validate(causes)
+	// A cause inside another one (the same, or one of its parts) adds
+	// nothing; of two equal ones the earlier stays.
 	var kept []int
-	for _, c := range causes {
+	for i, c := range causes {
 		redundant := false
-		for _, k := range kept {
-			if r.lt.contains(k, c) {
+		for j, o := range causes {
+			if j != i && r.lt.contains(o, c) && (o != c || j < i) {
 				redundant = true
 				break
 			}

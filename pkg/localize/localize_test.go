@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -336,6 +337,7 @@ func TestInputErrors(t *testing.T) {
 	}{
 		{"no dims", Input{Leaves: []Leaf{leaf()}}, ErrNoDims},
 		{"duplicate dim", Input{Dims: []string{"a", "a"}}, ErrDupDim},
+		{"65 dims", Input{Dims: manyDims(65)}, ErrTooManyDims},
 		{"reserved char", Input{Dims: []string{"a=b"}}, ErrReservedChar},
 		{"reserved amp", Input{Dims: []string{"a&b"}}, ErrReservedChar},
 		{"too few values", Input{Dims: []string{"a", "b"}, Leaves: []Leaf{leaf("x")}}, ErrLeafValues},
@@ -350,6 +352,14 @@ func TestInputErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want %v", tt.name, err, tt.want)
 		}
 	}
+}
+
+func manyDims(n int) []string {
+	d := make([]string, n)
+	for i := range d {
+		d[i] = fmt.Sprint("d", i)
+	}
+	return d
 }
 
 func TestOptionsValidate(t *testing.T) {
@@ -435,6 +445,62 @@ func TestFindingFields(t *testing.T) {
 		}
 		if i > 0 && fs[i-1].RootCause == false && f.RootCause {
 			t.Errorf("root cause %s after context", f.Key)
+		}
+	}
+}
+
+// The granularity of a cause: the shortest combination all of whose parts
+// moved. Two dims, bitrate × device, 1000 attempts per leaf and period,
+// a 2% baseline everywhere; the table sets window rates.
+func TestGranularity(t *testing.T) {
+	tests := []struct {
+		name  string
+		rates map[string]float64 // "bitrate/device" → window rate; others 2%
+		skip  []string           // leaves absent from the data
+		want  string
+	}{
+		{"a whole value, one part harder",
+			map[string]float64{"2000/C1": 0.60, "2000/C2": 0.06, "2000/C3": 0.06}, nil,
+			"bitrate=2000"},
+		{"one part only",
+			map[string]float64{"2000/C1": 0.40}, nil,
+			"bitrate=2000&device=C1"},
+		{"a device across bitrates",
+			map[string]float64{"500/C2": 0.2, "2000/C2": 0.25, "4000/C2": 0.2}, nil,
+			"device=C2"},
+		{"the only device of a bitrate says nothing more",
+			map[string]float64{"4000/C3": 0.3}, []string{"4000/C1", "4000/C2"},
+			"bitrate=4000"},
+	}
+	for _, tt := range tests {
+		in := Input{Dims: []string{"bitrate", "device"}}
+		for _, b := range []string{"500", "2000", "4000"} {
+			for _, d := range []string{"C1", "C2", "C3"} {
+				k := b + "/" + d
+				if slices.Contains(tt.skip, k) {
+					continue
+				}
+				rate, ok := tt.rates[k]
+				if !ok {
+					rate = 0.02
+				}
+				in.Leaves = append(in.Leaves, Leaf{
+					Values: []string{b, d},
+					Before: Counts{20, 1000},
+					After:  Counts{math.Round(1000 * rate), 1000},
+				})
+			}
+		}
+		// With one cause the refinement alone must get there; with more,
+		// a part found first must not survive next to its whole.
+		for _, opts := range []Options{{MaxCauses: 1}, {}} {
+			fs, err := Localize(in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rc := rootCauses(fs); len(rc) != 1 || rc[0] != tt.want {
+				t.Errorf("%s, MaxCauses %d: root causes %v, want [%s]", tt.name, opts.MaxCauses, rc, tt.want)
+			}
 		}
 	}
 }

@@ -67,6 +67,9 @@ type Finding struct {
 	RootCause bool
 }
 
+// maxDimsTotal bounds Input.Dims: cuboids are identified by a 64-bit set.
+const maxDimsTotal = 64
+
 // Errors returned by Localize for malformed input.
 var (
 	ErrNoDims       = errors.New("localize: no dimensions")
@@ -74,6 +77,7 @@ var (
 	ErrBadCount     = errors.New("localize: negative, NaN or infinite count")
 	ErrDeclines     = errors.New("localize: more declines than attempts")
 	ErrDupDim       = errors.New("localize: dimension named twice")
+	ErrTooManyDims  = errors.New("localize: more than 64 dimensions")
 	ErrReservedChar = errors.New("localize: dimension name contains '=' or '&'")
 )
 
@@ -101,6 +105,9 @@ func MakeKey(pairs []Pair) string {
 func (in Input) validate() error {
 	if len(in.Dims) == 0 {
 		return ErrNoDims
+	}
+	if len(in.Dims) > maxDimsTotal {
+		return fmt.Errorf("%w: %d", ErrTooManyDims, len(in.Dims))
 	}
 	seen := make(map[string]bool, len(in.Dims))
 	for _, d := range in.Dims {
