@@ -415,7 +415,7 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 			return err
 		}
 	} else {
-		report.WriteText(env.Stdout, sum, tables, report.TextOptions{Top: o.top})
+		report.WriteText(env.Stdout, sum, tables, report.TextOptions{Top: o.top, Lang: lang, CauseLabels: report.CauseLabels(causes)})
 	}
 	if o.explain > 0 {
 		writeExplain(env.Stdout, res, cl, lang)

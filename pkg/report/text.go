@@ -17,6 +17,33 @@ import (
 // TextOptions configure WriteText. Zero values: Top 10.
 type TextOptions struct {
 	Top int // merchants and terminal models listed; <= 0 means 10
+	// Lang is the language of headers, titles and cause names: "en" ("")
+	// shows the column and cause ids, "zh" Chinese labels.
+	Lang string
+	// CauseLabels maps cause ids to their labels in Lang (zh only).
+	CauseLabels map[string]string
+}
+
+// textPhrases are the fixed lines of the text report, {en, zh}.
+var textPhrases = map[string][2]string{
+	"rows":       {"rows read %d = classified %d + rejected %d + filtered %d", "读取 %d 行 = 已分类 %d + 拒收 %d + 过滤 %d"},
+	"dups":       {"duplicates %d, not purchases %d (%s)", "重复 %d 笔，非消费 %d 笔（%s）"},
+	"attempts":   {"attempts %d = approved %d + pending %d + declines %d, decline rate %s, merchants %d", "交易 %d 笔 = 成功 %d + 待定 %d + 失败 %d，失败率 %s，商户 %d 家"},
+	"causes":     {"causes", "失败原因"},
+	"top_merch":  {"top %d merchants by declines", "失败最多的 %d 家商户"},
+	"top_models": {"top %d terminal models by declines", "失败最多的 %d 个终端型号"},
+	"none":       {"(no declines)", "（无失败交易）"},
+	"void":       {"void", "撤销"},
+	"refund":     {"refund", "退货"},
+	"reversal":   {"reversal", "冲正"},
+	"other":      {"other", "其他"},
+}
+
+func (o *TextOptions) phrase(key string) string {
+	if o.Lang == LangZH {
+		return textPhrases[key][1]
+	}
+	return textPhrases[key][0]
 }
 
 // DisplayWidth returns the number of terminal columns s takes: East Asian
@@ -63,21 +90,19 @@ func WriteText(w io.Writer, sum *Summary, tables []Table, opts TextOptions) erro
 	}
 	bw := bufio.NewWriter(w)
 	if sum != nil {
-		fmt.Fprintf(bw, "rows read %d = classified %d + rejected %d + filtered %d\n",
-			sum.RowsRead, sum.RowsClassified, sum.RowsRejected, sum.RowsFiltered)
+		fmt.Fprintf(bw, opts.phrase("rows")+"\n", sum.RowsRead, sum.RowsClassified, sum.RowsRejected, sum.RowsFiltered)
 		var np int64
 		var parts []string
 		for _, k := range []string{"void", "refund", "reversal", "other"} {
 			np += sum.NonPurchase[k]
-			parts = append(parts, fmt.Sprintf("%s %d", k, sum.NonPurchase[k]))
+			parts = append(parts, fmt.Sprintf("%s %d", opts.phrase(k), sum.NonPurchase[k]))
 		}
-		fmt.Fprintf(bw, "duplicates %d, not purchases %d (%s)\n", sum.Duplicates, np, strings.Join(parts, ", "))
+		fmt.Fprintf(bw, opts.phrase("dups")+"\n", sum.Duplicates, np, strings.Join(parts, ", "))
 		rate := "-"
 		if sum.DeclineRate != nil {
 			rate = string(*sum.DeclineRate)
 		}
-		fmt.Fprintf(bw, "attempts %d = approved %d + pending %d + declines %d, decline rate %s, merchants %d\n",
-			sum.Attempts, sum.Approved, sum.Pending, sum.Declines, rate, sum.Merchants)
+		fmt.Fprintf(bw, opts.phrase("attempts")+"\n", sum.Attempts, sum.Approved, sum.Pending, sum.Declines, rate, sum.Merchants)
 	}
 	find := func(name string) *Table {
 		for i := range tables {
@@ -88,14 +113,14 @@ func WriteText(w io.Writer, sum *Summary, tables []Table, opts TextOptions) erro
 		return nil
 	}
 	if t := find("by_cause"); t != nil {
-		section(bw, "causes", t, []string{"cause", "declines", "amount", "currency", "share", "merchants", "terminals"}, 0)
+		section(bw, &opts, opts.phrase("causes"), t, []string{"cause", "declines", "amount", "currency", "share", "merchants", "terminals"}, 0)
 	}
 	if t := find("merchants"); t != nil {
-		section(bw, fmt.Sprintf("top %d merchants by declines", top), t,
+		section(bw, &opts, fmt.Sprintf(opts.phrase("top_merch"), top), t,
 			[]string{"merchant_id", "merchant_name", "declines", "attempts", "decline_rate", "top_cause"}, top)
 	}
 	if t := find("terminal_models"); t != nil {
-		section(bw, fmt.Sprintf("top %d terminal models by declines", top), t,
+		section(bw, &opts, fmt.Sprintf(opts.phrase("top_models"), top), t,
 			[]string{"terminal_model", "declines", "attempts", "decline_rate", "top_cause", "terminals"}, top)
 	}
 	return bw.Flush()
@@ -103,7 +128,7 @@ func WriteText(w io.Writer, sum *Summary, tables []Table, opts TextOptions) erro
 
 // section writes the rows of t with declines > 0, most declines first
 // (ties in t's key order), limited to top rows when top > 0.
-func section(w io.Writer, title string, t *Table, cols []string, top int) {
+func section(w io.Writer, opts *TextOptions, title string, t *Table, cols []string, top int) {
 	idx := make([]int, 0, len(cols))
 	kinds := make([]ColKind, 0, len(cols))
 	for _, c := range cols {
@@ -132,19 +157,28 @@ func section(w io.Writer, title string, t *Table, cols []string, top int) {
 	}
 	fmt.Fprintf(w, "\n%s\n", title)
 	if len(rows) == 0 {
-		fmt.Fprintln(w, "  (no declines)")
+		fmt.Fprintln(w, "  "+opts.phrase("none"))
 		return
 	}
+	zh := opts.Lang == LangZH
 	cells := make([][]string, 0, len(rows)+1)
 	head := make([]string, len(idx))
 	for j, i := range idx {
 		head[j] = t.Columns[i]
+		if zh {
+			head[j] = ColumnLabel(LangZH, t.Columns[i], opts.CauseLabels)
+		}
 	}
 	cells = append(cells, head)
 	for _, r := range rows {
 		c := make([]string, len(idx))
 		for j, i := range idx {
 			c[j] = printable(r[i])
+			if col := t.Columns[i]; zh && (col == "cause" || col == "top_cause") {
+				if l, ok := opts.CauseLabels[c[j]]; ok {
+					c[j] = l
+				}
+			}
 			if c[j] == "" && kinds[j] == ColString {
 				c[j] = "-" // an absent name or model
 			}

@@ -136,3 +136,23 @@ func TestWriteTextHostile(t *testing.T) {
 		t.Errorf("control characters reach the terminal: %q", sb.String())
 	}
 }
+
+func TestWriteTextChinese(t *testing.T) {
+	sum := &Summary{RowsRead: 20, RowsClassified: 17, RowsRejected: 2, RowsFiltered: 1, NonPurchase: map[string]int64{"refund": 1}}
+	causes := Table{Name: "by_cause", Columns: []string{"cause", "declines", "amount", "currency", "share"},
+		Kinds: []ColKind{ColString, ColInt, ColAmount, ColString, ColRate},
+		Rows:  [][]string{{"network", "3", "12.50", "CNY", "1.000000"}}}
+	var b strings.Builder
+	if err := WriteText(&b, sum, []Table{causes}, TextOptions{Lang: LangZH, CauseLabels: map[string]string{"network": "网络问题"}}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"读取 20 行 = 已分类 17 + 拒收 2 + 过滤 1", "退货 1", "失败原因", "网络问题", Label(LangZH, "col.declines")} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "network") || strings.Contains(out, "declines") {
+		t.Errorf("English ids left in the Chinese report:\n%s", out)
+	}
+}
