@@ -30,7 +30,10 @@
 // (Adtributor's and RiskLoc's forecasts are per leaf too). Leaf rates are
 // not smoothed: smoothing small leaves towards the overall rate biases
 // every group whose leaves share a higher or lower rate, and it raised
-// false alarms on noise-only data.
+// false alarms on noise-only data. Only a whole group without a single
+// baseline decline over real baseline traffic is tested as if it had had
+// half a decline (a continuity correction), so a segment that never
+// failed and then fails is found as itself.
 //
 // # Extra declines and explained share
 //

@@ -260,6 +260,9 @@ func (lt *lattice) setExpected(overall float64) {
 		}
 		e := lt.after[i].Attempts * p
 		lt.leaf[i] = group{c: lt.after[i].Declines, e: e, b: lt.before[i].Declines, e2: e * e}
+		if lt.before[i].Attempts > 0 {
+			lt.leaf[i].n1, lt.leaf[i].n0 = lt.after[i].Attempts, lt.before[i].Attempts
+		}
 	}
 	for ci := range lt.cubs {
 		for li, e := range lt.cubs[ci].leafElem {

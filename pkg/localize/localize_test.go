@@ -504,3 +504,31 @@ func TestGranularity(t *testing.T) {
 		}
 	}
 }
+
+// A segment without a single baseline decline that starts failing is
+// found as itself, not as the wider segment around it: Huabei on one model
+// went from 0 of 200 to 67 of 100 while everything else stayed at 5%.
+func TestZeroBaselineSegment(t *testing.T) {
+	in := Input{Dims: []string{"payment_method", "terminal_model"}}
+	for _, pm := range []string{"huabei", "wechat", "card"} {
+		for _, m := range []string{"Newland ME31", "PAX A920"} {
+			before, after := Counts{Declines: 10, Attempts: 200}, Counts{Declines: 5, Attempts: 100}
+			if pm == "huabei" && m == "Newland ME31" {
+				before, after = Counts{Declines: 0, Attempts: 200}, Counts{Declines: 67, Attempts: 100}
+			}
+			in.Leaves = append(in.Leaves, Leaf{Values: []string{pm, m}, Before: before, After: after})
+		}
+	}
+	fs, err := Localize(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Key != "payment_method=huabei&terminal_model=Newland ME31" || !fs[0].RootCause {
+		t.Fatalf("findings %+v", fs)
+	}
+	for _, f := range fs[1:] {
+		if f.RootCause {
+			t.Errorf("extra root cause %s", f.Key)
+		}
+	}
+}

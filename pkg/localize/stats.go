@@ -96,12 +96,22 @@ type group struct {
 	e  float64 // expected window declines, Σ n1·d0/n0
 	b  float64 // baseline declines
 	e2 float64 // Σ e² over the leaves, for the overdispersion variance
+	// n1, n0: window and baseline attempts of the leaves that have
+	// baseline attempts, for a group without any baseline decline
+	n1, n0 float64
 }
 
-func (g *group) add(o group) { g.c += o.c; g.e += o.e; g.b += o.b; g.e2 += o.e2 }
+func (g *group) add(o group) {
+	g.c += o.c
+	g.e += o.e
+	g.b += o.b
+	g.e2 += o.e2
+	g.n1 += o.n1
+	g.n0 += o.n0
+}
 
 func (g group) minus(o group) group {
-	return group{g.c - o.c, g.e - o.e, g.b - o.b, g.e2 - o.e2}
+	return group{g.c - o.c, g.e - o.e, g.b - o.b, g.e2 - o.e2, g.n1 - o.n1, g.n0 - o.n0}
 }
 
 // multiplier is observed over expected, with one pseudo-decline on each
@@ -124,13 +134,22 @@ func (g group) multiplier() float64 { return (g.c + 1) / (g.e + 1) }
 //     variation out and needs less. This arm rules large groups, where
 //     the normal approximation is good; the exact test rules small ones.
 func rateTest(g group, lam, kappa float64, up bool) float64 {
-	c, b := g.c, g.b
-	mu := lam * g.e
+	c, b, e := g.c, g.b, g.e
+	if b < 0.5 && g.n0 > 0 && g.n1 > 0 {
+		// A group without a single baseline decline over real baseline
+		// traffic (a segment that never failed, then failed): count half
+		// a decline, the usual continuity correction, or no test could
+		// tell 0 → 67% from noise. Done per group, not per leaf: leaves
+		// without a decline are common and their sums are unbiased as
+		// they are.
+		b, e = 0.5, 0.5*g.n1/g.n0
+	}
+	mu := lam * e
 	if mu <= 0 {
 		return 1
 	}
 	if b <= 0 {
-		// No baseline declines: nothing to tell noise from change.
+		// No baseline at all: nothing to tell noise from change.
 		return 1
 	}
 	n := c + b

@@ -124,12 +124,12 @@ func TestRateTest(t *testing.T) {
 
 func TestGroupArithmetic(t *testing.T) {
 	var g group
-	g.add(group{1, 2, 3, 4})
-	g.add(group{10, 20, 30, 40})
-	if g != (group{11, 22, 33, 44}) {
+	g.add(group{1, 2, 3, 4, 5, 6})
+	g.add(group{10, 20, 30, 40, 50, 60})
+	if g != (group{11, 22, 33, 44, 55, 66}) {
 		t.Errorf("add: %+v", g)
 	}
-	if d := g.minus(group{1, 2, 3, 4}); d != (group{10, 20, 30, 40}) {
+	if d := g.minus(group{1, 2, 3, 4, 5, 6}); d != (group{10, 20, 30, 40, 50, 60}) {
 		t.Errorf("minus: %+v", d)
 	}
 	if m := (group{}).multiplier(); m != 1 {
