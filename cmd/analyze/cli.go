@@ -76,6 +76,7 @@ USAGE
   analyze run [flags] INPUT...     classify declines and write breakdowns
   analyze spike [flags] INPUT...   find what changed, where and since when
   analyze inspect [flags] FILE...  show how an export would be read
+  analyze merge [flags] DIR...     merge partial outputs of shards into one report set
   analyze gen [flags]              generate sample exports
   analyze version                  print the version
   analyze help [COMMAND]           this text, or a command's
@@ -97,6 +98,7 @@ func commands() []command {
 		{"run", runCmd, runHelp},
 		{"spike", spikeCmd, spikeHelp},
 		{"inspect", inspectCmd, inspectHelp},
+		{"merge", mergeCmd, mergeHelp},
 		{"gen", genCmd, genHelp},
 		{"rules", rulesCmd, rulesHelp},
 	}
