@@ -469,13 +469,9 @@ func spikeMetrics(r *spike.Result) alert.Metrics {
 			m.CauseExplained[c] = f.ExplainedShare
 		}
 	}
-	// Per-cause declines of the window: the findings do not cover them all,
-	// so they come from the findings' leaves only when a cause has none.
-	for _, f := range r.Findings {
-		if len(f.Combination) == 0 {
-			for _, c := range f.Causes {
-				m.CauseDeclines[c.Cause] = c.Declines
-			}
+	for o := record.SystemMaintenance; o < record.NumOutcomes; o++ {
+		if n := r.CausesAfter[o]; n > 0 {
+			m.CauseDeclines[o.String()] = n
 		}
 	}
 	return m

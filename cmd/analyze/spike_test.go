@@ -143,7 +143,8 @@ func TestSpikeAgainstHistory(t *testing.T) {
 	today := writeTemp(t, "day21.csv", hourRows(21, true))
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := runCLI(t, context.Background(), "spike", "-q", "-o", out, "--window", "2026-11-21T14:00..2026-11-21T15:00",
-		"--baseline", "history:2d", "--history", hist, "--alert", "explained_share>0.5", "--alert", "cause:network.declines>1000", today)
+		"--baseline", "history:2d", "--history", hist, "--alert", "explained_share>0.5", "--alert", "cause:network.declines>1000",
+		"--alert", "cause:terminal_incompatible.declines>=50", today)
 	if code != exitAlert {
 		t.Fatalf("exit %d, want %d (the explained_share alert): %s", code, exitAlert, stderr)
 	}
@@ -154,7 +155,7 @@ func TestSpikeAgainstHistory(t *testing.T) {
 	}
 	var alerts struct{ Alerts []struct{ Expression string } }
 	readJSON(t, filepath.Join(out, "alerts.json"), &alerts)
-	if len(alerts.Alerts) != 1 || alerts.Alerts[0].Expression != "explained_share>0.5" {
+	if len(alerts.Alerts) != 2 || alerts.Alerts[0].Expression != "explained_share>0.5" || alerts.Alerts[1].Expression != "cause:terminal_incompatible.declines>=50" {
 		t.Errorf("alerts: %+v", alerts)
 	}
 

@@ -143,7 +143,9 @@ type Result struct {
 	Baseline []Range
 	Before   localize.Counts // all attempts and declines of the baseline
 	After    localize.Counts // ... and of the window
-	Findings []Finding
+	// CausesAfter are the window's declines per outcome.
+	CausesAfter [record.NumOutcomes]int64
+	Findings    []Finding
 }
 
 // dimIndex maps each of dims to its index in the cube's dims.
@@ -225,6 +227,7 @@ func Analyze(window, base *report.Cube, opts Options) (*Result, error) {
 		l.after.Declines += float64(cell.Declines)
 		for o, v := range cell.Causes {
 			l.causesAfter[o] += v
+			res.CausesAfter[o] += v
 		}
 		for code, v := range cell.Codes {
 			l.codesAfter[code] += v
