@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -20,6 +21,7 @@ USAGE
   analyze rules list [flags] [--lang zh]
   analyze rules check [flags] FILE...
   analyze rules explain [flags] --code X [row flags]
+  analyze rules codes [flags]
 
 list prints the cause catalogue (who acts, retry class, remediation) and
 how many codes, rules, keywords and terminal facts are active.
@@ -32,6 +34,10 @@ printed as FILE:LINE: message.
 
 explain classifies one row and shows which rule or code row decided, where
 it is written, and why each condition matched.
+
+codes prints the active code tables as a namespace,code,cause CSV, without
+the conditional rules: what a plain join on (namespace, code) gives. With
+--no-default-rules --rules FILE, run then classifies by code alone.
 
 RULES FLAGS (list, check, explain; as for analyze run)
       --rules FILE           a rules file, .toml or .csv (repeatable, later wins)
@@ -95,11 +101,41 @@ func rulesCmd(ctx context.Context, args []string, env *Env) error {
 		return rulesCheck(args[1:], env)
 	case "explain":
 		return rulesExplain(args[1:], env)
+	case "codes":
+		return rulesCodes(args[1:], env)
 	case "-h", "--help", "help":
 		fmt.Fprint(env.Stdout, rulesHelp)
 		return nil
 	}
-	return usagef("rules: unknown subcommand %q: expected list, check or explain", args[0])
+	return usagef("rules: unknown subcommand %q: expected list, check, explain or codes", args[0])
+}
+
+// rulesCodes prints the active code tables as a namespace,code,cause CSV
+// code table: what a plain (namespace, code) join gives, without the
+// conditional rules, for tools that can only join (the DuckDB benchmark
+// loads it). Read back with --no-default-rules --rules FILE it classifies
+// by code alone.
+func rulesCodes(args []string, env *Env) error {
+	var rf ruleFlags
+	fs := newFlagSet("rules codes", rulesHelp, env)
+	rf.bind(fs)
+	if err := parseFlags(fs, args, env, rulesHelp); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("rules codes: unexpected argument %q", fs.Arg(0))
+	}
+	c, err := classify.New(rf.options())
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(env.Stdout)
+	w.Write([]string{"namespace", "code", "cause"})
+	for _, r := range c.CodeTable() {
+		w.Write([]string{r.Namespace.String(), r.Code, r.Outcome.String()})
+	}
+	w.Flush()
+	return w.Error()
 }
 
 func rulesList(args []string, env *Env) error {

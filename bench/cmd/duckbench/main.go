@@ -16,6 +16,7 @@ package main
 import (
 	"bufio"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -31,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/payops/analyze/pkg/classify"
 	"github.com/payops/analyze/pkg/samplegen"
 )
 
@@ -68,7 +70,7 @@ func run(args []string) error {
 	fs.Uint64Var(&c.seed, "seed", 1, "generator seed")
 	fs.StringVar(&c.analyze, "analyze", "../analyze", "analyze binary (make build)")
 	fs.StringVar(&c.work, "work", "work", "directory for generated inputs and outputs")
-	fs.StringVar(&c.codes, "codes", "../pkg/classify/codes.csv", "analyze's code table, loaded into DuckDB")
+	fs.StringVar(&c.codes, "codes", "", "code table CSV loaded into DuckDB and given to analyze (default: exported with analyze rules codes into the work directory)")
 	scen := fs.String("scenarios", "csv,parquet", "comma-separated: csv, parquet")
 	fs.BoolVar(&c.record, "record", false, "also write results/YYYY-MM-DD.md")
 	fs.BoolVar(&c.duckOnly, "duck-only", false, "run only the DuckDB side")
@@ -100,6 +102,11 @@ func run(args []string) error {
 		}
 	}
 
+	if c.codes == "" {
+		if c.codes, err = exportCodes(c.work); err != nil {
+			return err
+		}
+	}
 	var results []scenarioResult
 	for _, s := range c.scenarios {
 		file, err := ensureInput(c, s)
@@ -121,6 +128,28 @@ func run(args []string) error {
 		fmt.Println("recorded in", path)
 	}
 	return nil
+}
+
+// exportCodes writes analyze's active code table (what analyze rules codes
+// prints) to dir/codes.csv: DuckDB joins on it, and analyze classifies by
+// it alone for the like-for-like comparison.
+func exportCodes(dir string) (string, error) {
+	cl, err := classify.New(classify.Options{})
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "codes.csv")
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"namespace", "code", "cause"})
+	for _, r := range cl.CodeTable() {
+		w.Write([]string{r.Namespace.String(), r.Code, r.Outcome.String()})
+	}
+	w.Flush()
+	return path, os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // ensureInput generates the scenario's input unless a file with the same
@@ -253,6 +282,7 @@ type scenarioResult struct {
 	rows          int
 	cat           time.Duration
 	analyze, duck toolResult
+	rules         toolResult // analyze with its default rules (the real job)
 	cmp           []comparison
 	cmpErr        error
 	analyzeOut    string
@@ -274,9 +304,18 @@ func runScenario(c config, self, scenario, file string) (scenarioResult, error) 
 	for i := range c.runs {
 		if !c.duckOnly {
 			fmt.Printf("%s run %d/%d: analyze...", scenario, i+1, c.runs)
-			m := measure(exec.Command(c.analyze, "run", "--workers", fmt.Sprint(c.threads), "-o", r.analyzeOut, file), filepath.Join(c.work, "analyze-"+scenario+".log"))
+			// The same job as DuckDB's: a join on the code table alone.
+			m := measure(exec.Command(c.analyze, "run", "--workers", fmt.Sprint(c.threads), "--no-default-rules", "--rules", c.codes,
+				"-o", r.analyzeOut, file), filepath.Join(c.work, "analyze-"+scenario+".log"))
 			fmt.Println(" " + describe(m))
 			r.analyze.runs = append(r.analyze.runs, m)
+			// The real job: the default rules (conditions, keywords,
+			// capabilities), to see what they cost over the code table.
+			fmt.Printf("%s run %d/%d: analyze with default rules...", scenario, i+1, c.runs)
+			m = measure(exec.Command(c.analyze, "run", "--workers", fmt.Sprint(c.threads), "-o", r.analyzeOut+"-rules", file),
+				filepath.Join(c.work, "analyze-rules-"+scenario+".log"))
+			fmt.Println(" " + describe(m))
+			r.rules.runs = append(r.rules.runs, m)
 		}
 		fmt.Printf("%s run %d/%d: duckdb...", scenario, i+1, c.runs)
 		cmd := exec.Command(self, duckChildCmd, "-file", file, "-codes", c.codes, "-out", r.duckOut,

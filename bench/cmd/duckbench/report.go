@@ -61,9 +61,9 @@ func printScenario(w io.Writer, c config, r scenarioResult) {
 	fmt.Fprintf(w, "\n== %s: %s (%.1f MB, %d rows)\n", r.name, r.file, float64(r.size)/1e6, r.rows)
 	fmt.Fprintf(w, "cat FILE > /dev/null (page cache): %.3f s, %.0f MB/s; load average before %s, after %s\n",
 		seconds(r.cat), rate(float64(r.size)/1e6, r.cat), r.loadBefore, r.loadAfter)
-	fmt.Fprintf(w, "%-8s %10s %10s %12s %8s %10s %6s\n", "tool", "median", "cpu", "rows/s", "MB/s", "peak RSS", "ok")
-	for _, l := range [][]string{toolLine("analyze", &r.analyze, r), toolLine("duckdb", &r.duck, r)} {
-		fmt.Fprintf(w, "%-8s %10s %10s %12s %8s %10s %6s\n", l[0], l[1], l[2], l[3], l[4], l[5], l[6])
+	fmt.Fprintf(w, "%-13s %10s %10s %12s %8s %10s %6s\n", "tool", "median", "cpu", "rows/s", "MB/s", "peak RSS", "ok")
+	for _, l := range [][]string{toolLine("analyze", &r.analyze, r), toolLine("duckdb", &r.duck, r), toolLine("analyze+rules", &r.rules, r)} {
+		fmt.Fprintf(w, "%-13s %10s %10s %12s %8s %10s %6s\n", l[0], l[1], l[2], l[3], l[4], l[5], l[6])
 	}
 	if q := duckQueryMedian(&r.duck); q > 0 {
 		fmt.Fprintf(w, "duckdb query alone (inside the process, median): %.2f s\n", seconds(q))
@@ -71,6 +71,9 @@ func printScenario(w io.Writer, c config, r scenarioResult) {
 	if a, d := r.analyze.median(), r.duck.median(); a > 0 && d > 0 {
 		fmt.Fprintf(w, "analyze/duckdb: wall %.2fx, cpu %.2fx, peak RSS %.2fx\n", seconds(a)/seconds(d),
 			seconds(r.analyze.medianCPU())/seconds(r.duck.medianCPU()), float64(r.analyze.peakRSS())/float64(r.duck.peakRSS()))
+	}
+	if a, x := r.analyze.median(), r.rules.median(); a > 0 && x > 0 {
+		fmt.Fprintf(w, "default rules / code table alone: wall %.2fx, cpu %.2fx\n", seconds(x)/seconds(a), seconds(r.rules.medianCPU())/seconds(r.analyze.medianCPU()))
 	}
 	for _, s := range compareLines(r) {
 		fmt.Fprintln(w, s)
@@ -117,8 +120,11 @@ func writeRecord(c config, rs []scenarioResult) (string, error) {
 		fmt.Fprintf(&b, "`cat FILE > /dev/null` from page cache: %.3f s (%.0f MB/s). 1-minute load average before the runs %s, after %s.\n\n",
 			seconds(r.cat), rate(float64(r.size)/1e6, r.cat), r.loadBefore, r.loadAfter)
 		b.WriteString("| tool | median wall | median cpu (user+sys) | rows/s | MB/s | peak RSS | ok runs |\n|---|---|---|---|---|---|---|\n")
-		for _, l := range [][]string{toolLine("analyze", &r.analyze, r), toolLine("duckdb", &r.duck, r)} {
+		for _, l := range [][]string{toolLine("analyze", &r.analyze, r), toolLine("duckdb", &r.duck, r), toolLine("analyze+rules", &r.rules, r)} {
 			fmt.Fprintf(&b, "| %s |\n", strings.Join(l, " | "))
+		}
+		if a, x := r.analyze.median(), r.rules.median(); a > 0 && x > 0 {
+			fmt.Fprintf(&b, "\ndefault rules / code table alone: wall %.2fx, cpu %.2fx\n", seconds(x)/seconds(a), seconds(r.rules.medianCPU())/seconds(r.analyze.medianCPU()))
 		}
 		if a, d := r.analyze.median(), r.duck.median(); a > 0 && d > 0 {
 			fmt.Fprintf(&b, "\nanalyze/duckdb: wall %.2fx, cpu %.2fx, peak RSS %.2fx\n", seconds(a)/seconds(d),
