@@ -23,6 +23,7 @@ import (
 	"github.com/payops/analyze/pkg/classify"
 	"github.com/payops/analyze/pkg/history"
 	"github.com/payops/analyze/pkg/ingest"
+	"github.com/payops/analyze/pkg/partial"
 	"github.com/payops/analyze/pkg/pipeline"
 	"github.com/payops/analyze/pkg/record"
 	"github.com/payops/analyze/pkg/report"
@@ -74,6 +75,8 @@ TIME
 
 OUTPUT
   -o, --out DIR            write the report set into DIR (default: tables on stdout)
+      --partial-out DIR    instead of reports, write this shard's pre-aggregated state
+                           (Parquet) for analyze merge (see analyze help merge)
   -f, --format LIST        csv,json,parquet,html,xlsx (default csv,json); summary.json,
                            rejects.csv and unmapped.csv always; html and xlsx are one
                            report.html (self-contained, charts) and report.xlsx
@@ -126,6 +129,7 @@ type runOptions struct {
 	historyKeep                                  int
 	alerts                                       []string
 	capabilities                                 []string
+	partialOut                                   string
 	acquirer, lang                               string
 	explain                                      int
 }
@@ -152,6 +156,7 @@ func (o *runOptions) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&o.historyKeep, "history-keep", 0, "")
 	fs.StringArrayVar(&o.alerts, "alert", nil, "")
 	fs.StringVarP(&o.out, "out", "o", "", "")
+	fs.StringVar(&o.partialOut, "partial-out", "", "")
 	fs.StringSliceVarP(&o.formats, "format", "f", []string{"csv", "json"}, "")
 	fs.StringArrayVar(&o.by, "by", nil, "")
 	fs.IntVar(&o.top, "top", 10, "")
@@ -293,6 +298,9 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	if o.explain < 0 {
 		return usagef("--explain %d: expected a number of rows per cause", o.explain)
 	}
+	if o.partialOut != "" && o.out != "" {
+		return usagef("--partial-out and --out: a shard writes its partial output; analyze merge writes the reports")
+	}
 	if o.historyKeep < 0 {
 		return usagef("--history-keep %d: expected a number of days", o.historyKeep)
 	}
@@ -384,7 +392,13 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	}
 	causes := causeInfos(cl, lang)
 	fired := alert.Check(alerts, runMetrics(sum))
-	if set != nil {
+	if sess.partial != nil {
+		meta := partial.Meta{Version: version, RulesVersion: cl.Version(), Bucket: bucket, TZ: o.tz, Filter: sum.Filter,
+			Command: append([]string{"analyze", "run"}, args...)}
+		if err := sess.partial.Commit(res, meta); err != nil {
+			return err
+		}
+	} else if set != nil {
 		unmapped := unmappedTable(res.Unmapped)
 		wopts := report.WriteOptions{CSVBOM: o.csvBOM}
 		if err := set.WriteTables(machineTables(tables, causes), tableFormats, wopts); err != nil {
@@ -510,6 +524,7 @@ func (o *runOptions) pipelineOptions(args []string, env *Env) (pipeline.Options,
 // streaming into it.
 type session struct {
 	set         *report.OutputSet
+	partial     *partial.Writer // --partial-out
 	rej         *rejectLog
 	stopProfile func()
 	quiet       bool
@@ -537,6 +552,16 @@ func (o *runOptions) start(popts *pipeline.Options, bom bool) (*session, error) 
 		return nil, err
 	}
 	popts.OnReject = s.rej.add
+	if o.partialOut != "" {
+		if s.partial, err = partial.NewWriter(o.partialOut); err != nil {
+			s.close()
+			return nil, err
+		}
+		popts.OnReject = func(e *record.Error) error {
+			s.rej.add(e)
+			return s.partial.Reject(e)
+		}
+	}
 	return s, nil
 }
 
@@ -544,6 +569,9 @@ func (s *session) close() {
 	s.stopProfile()
 	if s.set != nil {
 		s.set.Abort() // a no-op after Commit
+	}
+	if s.partial != nil {
+		s.partial.Abort() // a no-op after Commit
 	}
 }
 
