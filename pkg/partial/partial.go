@@ -141,7 +141,27 @@ type Writer struct {
 	rejB       *bufio.Writer
 	rejW       *csv.Writer
 	runs       []rejectRun
+	names      map[string]string // see Rename
 	done       bool
+}
+
+// Rename records the input read at path read under the name recorded:
+// in the inputs, rejects.csv and the unmapped codes' examples. A worker
+// that reads a local copy of an object (gs://..., s3://...) names the
+// object, so the merge reports what one run over the objects would.
+// Call it before the run.
+func (w *Writer) Rename(read, recorded string) {
+	if w.names == nil {
+		w.names = map[string]string{}
+	}
+	w.names[read] = recorded
+}
+
+func (w *Writer) name(read string) string {
+	if n, ok := w.names[read]; ok {
+		return n
+	}
+	return read
 }
 
 // NewWriter creates dir if needed and a staging directory inside it.
@@ -185,12 +205,13 @@ func (w *Writer) fail(name string, err error) error {
 // Reject adds one rejected row to rejects.csv. Its signature is
 // pipeline.Options.OnReject's; rows come in input order.
 func (w *Writer) Reject(e *record.Error) error {
-	if n := len(w.runs); n > 0 && w.runs[n-1].File == e.File {
+	file := w.name(e.File)
+	if n := len(w.runs); n > 0 && w.runs[n-1].File == file {
 		w.runs[n-1].Rows++
 	} else {
-		w.runs = append(w.runs, rejectRun{File: e.File, Rows: 1})
+		w.runs = append(w.runs, rejectRun{File: file, Rows: 1})
 	}
-	return w.rejW.Write([]string{e.File, strconv.FormatInt(e.Line, 10), strconv.FormatInt(e.Row, 10), e.Column, e.Reason(), e.Raw})
+	return w.rejW.Write([]string{file, strconv.FormatInt(e.Line, 10), strconv.FormatInt(e.Row, 10), e.Column, e.Reason(), e.Raw})
 }
 
 // Commit writes the partial output of res and moves it into place. The
@@ -220,7 +241,7 @@ func (w *Writer) Commit(res *pipeline.Result, meta Meta) error {
 	}
 	w.rejF = nil
 
-	mf := newMetaFile(res, meta)
+	mf := newMetaFile(res, meta, w.name)
 	mf.Rejects = w.runs
 	if mf.Rejects == nil {
 		mf.Rejects = []rejectRun{}
@@ -264,7 +285,7 @@ func (w *Writer) Commit(res *pipeline.Result, meta Meta) error {
 	return w.commit(mf)
 }
 
-func newMetaFile(res *pipeline.Result, meta Meta) *metaFile {
+func newMetaFile(res *pipeline.Result, meta Meta, name func(string) string) *metaFile {
 	mf := &metaFile{
 		Format: formatID, SchemaVersion: SchemaVersion, Version: meta.Version, Command: meta.Command,
 		Options:  options{By: []string{}, BucketSeconds: meta.Bucket, TZ: meta.TZ, RulesVersion: meta.RulesVersion, Filter: meta.Filter},
@@ -283,7 +304,7 @@ func newMetaFile(res *pipeline.Result, meta Meta) *metaFile {
 		mf.TimeRange = &[2]int64{res.TimeMin, res.TimeMax}
 	}
 	for _, in := range res.Inputs {
-		im := inputMeta{Path: in.Path, Format: in.Format, Size: in.Size, SHA256: in.SHA256, Rows: in.Rows}
+		im := inputMeta{Path: name(in.Path), Format: in.Format, Size: in.Size, SHA256: in.SHA256, Rows: in.Rows}
 		if in.Err != nil {
 			im.Error = record.MaskPANs(in.Err.Error())
 		}
@@ -409,7 +430,7 @@ func (w *Writer) writeUnmapped(res *pipeline.Result) (int64, error) {
 			pw.str(r.Subcode)
 			pw.str(r.Message)
 			pw.i64(r.Count)
-			pw.str(r.File)
+			pw.str(w.name(r.File))
 			pw.i64(r.Line)
 			if err := pw.endRow(); err != nil {
 				return err

@@ -238,3 +238,54 @@ func TestReadDamaged(t *testing.T) {
 		})
 	}
 }
+
+// TestRename checks that a run over a local copy records the object's
+// name everywhere a file is named.
+func TestRename(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	const object = "gs://exports/2026-11-21/malformed.csv"
+	res, w, meta := runShard(t, dir, nil, "malformed.csv", "canonical.csv")
+	// the rejects were streamed during the run; Rename applies to what
+	// comes after, so give it a fresh writer fed the same rejects
+	w.Abort()
+	w, err := NewWriter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Rename("../../samples/malformed.csv", object)
+	for range res.Rejected {
+		if err := w.Reject(&record.Error{Kind: record.KindRow, File: "../../samples/malformed.csv", Line: 3, Err: errors.New("bad")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Commit(res, meta); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Read(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, in := range m.Result.Inputs {
+		paths = append(paths, in.Path)
+	}
+	if want := []string{"../../samples/canonical.csv", object}; !slices.Equal(paths, want) {
+		t.Errorf("inputs %q, want %q (renamed, in path order)", paths, want)
+	}
+	n := 0
+	m.EachReject(func(e *record.Error) error {
+		n++
+		if e.File != object {
+			t.Errorf("reject names %s", e.File)
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Errorf("no rejects")
+	}
+	for _, u := range m.Unmapped {
+		if strings.Contains(u.File, "malformed") && u.File != object {
+			t.Errorf("unmapped example names %s", u.File)
+		}
+	}
+}
