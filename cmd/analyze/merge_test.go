@@ -12,48 +12,17 @@ import (
 	"testing"
 
 	"github.com/payops/analyze/pkg/partial"
-	"github.com/payops/analyze/pkg/pipeline"
 	"github.com/payops/analyze/pkg/report"
 )
 
-// runPartial does what `analyze run --partial-out DIR ARGS...` does: the
-// run's own pipeline options, rejects streamed to the partial writer, and
-// the partial output committed with the run's metadata.
+// runPartial runs `analyze run --partial-out dir ARGS...` in-process.
+// --max-reject-rate 1: malformed.csv rejects 6 of its 200 rows, over the
+// default limit for a shard of its own.
 func runPartial(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
-	var o runOptions
-	fs := newFlagSet("run", runHelp, env)
-	o.bind(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatal(err)
-	}
-	popts, cl, err := o.pipelineOptions(fs.Args(), env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loc := popts.Ingest.TZ
-	var bucket int64
-	if o.bucket != "" {
-		if bucket, err = parseBucket(o.bucket); err != nil {
-			t.Fatal(err)
-		}
-		popts.Cubes = append(popts.Cubes, report.CubeOptions{Bucket: bucket, TZ: loc})
-	}
-	pw, err := partial.NewWriter(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pw.Abort()
-	popts.OnReject = pw.Reject
-	res, err := pipeline.Run(context.Background(), popts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta := partial.Meta{Version: version, RulesVersion: cl.Version(), Bucket: bucket, TZ: loc.String(),
-		Command: append([]string{"analyze", "run", "--partial-out", dir}, args...)}
-	if err := pw.Commit(res, meta); err != nil {
-		t.Fatal(err)
+	code, _, stderr := runCLI(t, context.Background(), slices.Concat([]string{"run", "-q", "--partial-out", dir, "--max-reject-rate", "1"}, args)...)
+	if code != exitOK {
+		t.Fatalf("run --partial-out %s: exit %d: %s", dir, code, stderr)
 	}
 }
 
