@@ -50,7 +50,10 @@ fuzz:
 # The demo: the bundled samples, tables on stdout and a report set in out/demo.
 demo: build
 	./analyze run --top 5 samples/
-	./analyze run --quiet -f csv,json,parquet -o out/demo samples/
+	./analyze run --quiet -f csv,json,parquet,html,xlsx --bucket 1h -o out/demo samples/
+	@# the samples are small; a generated day shows the spike investigation
+	./analyze gen --rows 120000 --seed 7 --merchants 1500 -o out/day.csv
+	./analyze spike --quiet --window 2026-11-21T14:00..2026-11-21T15:00 --top 5 out/day.csv
 	@echo; echo "report set written to out/demo:"; ls out/demo
 
 # Regenerate the committed samples (deterministic: fixed seeds).
