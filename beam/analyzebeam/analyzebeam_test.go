@@ -1,0 +1,170 @@
+package analyzebeam
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+)
+
+// Prism, not the direct runner: the direct runner neither serializes the
+// DoFns nor checks their registration, and would hide exactly the faults
+// a cluster shows.
+func TestMain(m *testing.M) { ptest.MainWithDefault(m, "prism") }
+
+const samples = "../../samples"
+
+// sampleFiles are the inputs of samples/ as `analyze run samples/` names
+// them: the README there is not an input.
+var sampleFiles = []string{"canonical.csv", "export.csv.gz", "export.parquet", "gbk_chinese.csv", "malformed.csv"}
+
+// buildAnalyze builds the analyze command in the main module (with its
+// own go.sum: this module does not carry the command's dependencies), to
+// run and merge with.
+func buildAnalyze(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "analyze")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/analyze")
+	cmd.Dir = "../.."
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("building analyze: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func analyze(t *testing.T, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("analyze %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+}
+
+// TestBeamEqualsRun runs the pipeline on Prism over samples/ and checks
+// that `analyze merge` of its partial outputs writes the bytes `analyze
+// run` over samples/ writes.
+func TestBeamEqualsRun(t *testing.T) {
+	// every Prism run leaves a beamloopbackworker-* file in TMPDIR
+	t.Setenv("TMPDIR", t.TempDir())
+	bin := buildAnalyze(t)
+	parts := t.TempDir()
+	cfg := Config{By: []string{"region,payment_method", "mcc"}, BucketSeconds: 3600, TZ: "Asia/Shanghai", Workers: 1, Version: "test"}
+	p, s := beam.NewPipelineWithRoot()
+	globs := []string{samples + "/*.csv", samples + "/*.csv.gz", samples + "/*.parquet"}
+	dirs, err := Build(s, globs, parts, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []any
+	for _, f := range sampleFiles {
+		want = append(want, ShardDir(parts, filepath.Join(samples, f)))
+	}
+	passert.Equals(s, dirs, want...)
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+
+	const now = "2026-11-22T06:00:00+08:00"
+	common := []string{"-q", "--now", now, "-f", "csv,json,parquet"}
+	single, merged := t.TempDir(), t.TempDir()
+	analyze(t, bin, slices.Concat([]string{"run", "-o", single, "--by", "region,payment_method", "--by", "mcc", "--bucket", "1h"}, common, []string{samples})...)
+	var partDirs []string
+	for _, d := range want {
+		partDirs = append(partDirs, d.(string))
+	}
+	analyze(t, bin, slices.Concat([]string{"merge", "-o", merged}, common, partDirs)...)
+
+	ents, err := os.ReadDir(single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	for _, must := range []string{"by_region_payment_method.parquet", "by_mcc.csv", "timeseries.csv", "rejects.csv", "unmapped.csv", "summary.json"} {
+		if !slices.Contains(names, must) {
+			t.Fatalf("run wrote no %s: the comparison would not cover it", must)
+		}
+	}
+	for _, name := range names {
+		a, err := os.ReadFile(filepath.Join(single, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(merged, name))
+		if err != nil {
+			t.Fatalf("merge of the Beam output lacks %s: %v", name, err)
+		}
+		if name == "summary.json" {
+			a, b = withoutCommand(t, a), withoutCommand(t, b)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between analyze run and the merged Beam output", name)
+		}
+	}
+}
+
+func withoutCommand(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "command")
+	out, _ := json.Marshal(m)
+	return out
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string // "" = valid
+	}{
+		{"defaults", Config{TZ: "UTC"}, ""},
+		{"by and bucket", Config{TZ: "Asia/Shanghai", By: []string{"region,payment_method"}, BucketSeconds: 900}, ""},
+		{"no zone", Config{}, "--tz"},
+		{"bad zone", Config{TZ: "Mars/Base"}, "--tz"},
+		{"bad field", Config{TZ: "UTC", By: []string{"region,colour"}}, `unknown field "colour"`},
+		{"currency by", Config{TZ: "UTC", By: []string{"currency"}}, "currency is a column"},
+		{"bad delimiter", Config{TZ: "UTC", Delimiter: "#"}, "--delimiter"},
+		{"bad bucket", Config{TZ: "UTC", BucketSeconds: 7}, "must divide a day"},
+		{"bad rules", Config{TZ: "UTC", Rules: []NamedFile{{Name: "r.csv", Data: []byte("namespace,code,cause\ncup,05,no_such_cause\n")}}}, "no_such_cause"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestShardDir(t *testing.T) {
+	a, b := ShardDir("gs://work/parts/", "gs://exports/a/x.csv.gz"), ShardDir("gs://work/parts", "gs://exports/b/x.csv.gz")
+	if !strings.HasPrefix(a, "gs://work/parts/") || !strings.HasSuffix(a, "-x.csv.gz") || strings.Contains(a, "parts//") {
+		t.Errorf("ShardDir = %s", a)
+	}
+	if a[:len(a)-len("x.csv.gz")] == b[:len(b)-len("x.csv.gz")] {
+		t.Errorf("two inputs of one base name share a directory: %s, %s", a, b)
+	}
+	if got := ShardDir("/data/parts", "s3://bucket/q:1/x.csv"); !strings.HasPrefix(got, "/data/parts/") || strings.Count(got, "/") != 3 {
+		t.Errorf("local ShardDir = %s", got)
+	}
+}
