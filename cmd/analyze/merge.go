@@ -53,7 +53,8 @@ RUNNING
   -q, --quiet              log warnings and errors only
 
 EXAMPLES
-  ls exports/*.csv.gz | xargs -P 8 -I{} sh -c 'analyze run -q --partial-out "parts/$(basename {})" {}'
+  ls exports/*.csv.gz | xargs -P 8 -I{} \
+      sh -c 'analyze run -q --bucket 1h --partial-out "parts/$(basename "$1")" "$1"' _ {}
   analyze merge -o out/ parts/*
 
 ` + exitStatusHelp + `

@@ -37,6 +37,11 @@
 // and two that list the same input (path and SHA-256), which would count
 // its rows twice.
 //
+// The unclassified codes are exact as long as no shard has more than
+// classify.MaxUnmappedKeys distinct ones: past that a shard folds messages
+// into their code, as one run does past it over the whole input, and the
+// two foldings can differ.
+//
 // Repeated txn_ids are dropped within each partial output only: storing
 // every id to drop repeats across shards would cost more than the
 // aggregates themselves. Split the input so that a transaction and its
