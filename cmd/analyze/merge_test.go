@@ -49,9 +49,24 @@ func shardArgs(files []string) []string {
 // TestMergeEqualsRun is the contract of merge: the partial outputs of the
 // shards of an input merge into the bytes of one run over the whole input.
 func TestMergeEqualsRun(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []string
+		must []string // files the run must write, so the comparison covers them
+	}{
+		{"by and bucket", []string{"--by", "region,payment_method", "--by", "merchant_id,terminal_model", "--by", "mcc", "--bucket", "1h"},
+			[]string{"by_region_payment_method.csv", "by_mcc.parquet", "by_merchant_id_terminal_model.json", "timeseries.csv", "rejects.csv", "unmapped.csv"}},
+		{"time filter, no bucket", []string{"--from", "2026-11-21T06:00", "--to", "2026-11-21T20:00", "--by", "channel"},
+			[]string{"by_channel.csv", "rejects.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { mergeEqualsRun(t, tt.opts, tt.must) })
+	}
+}
+
+func mergeEqualsRun(t *testing.T, opts, must []string) {
 	ctx := context.Background()
 	const now = "2026-11-22T06:00:00+08:00"
-	opts := []string{"--by", "region,payment_method", "--by", "merchant_id,terminal_model", "--by", "mcc", "--bucket", "1h"}
 	formats := []string{"-f", "csv,json,parquet", "--now", now}
 
 	single := t.TempDir()
@@ -87,7 +102,7 @@ func TestMergeEqualsRun(t *testing.T) {
 	if got := names(merged); !slices.Equal(got, want) {
 		t.Fatalf("merge wrote %q, run wrote %q", got, want)
 	}
-	for _, name := range []string{"by_region_payment_method.csv", "by_mcc.parquet", "timeseries.csv", "rejects.csv", "unmapped.csv"} {
+	for _, name := range must {
 		if !slices.Contains(want, name) {
 			t.Fatalf("the run wrote no %s: the test does not cover it", name)
 		}
@@ -116,6 +131,9 @@ func TestMergeEqualsRun(t *testing.T) {
 	}
 	if sum.RowsRejected == 0 || sum.Duplicates == 0 || len(sum.Inputs) != 5 || sum.Window == nil {
 		t.Errorf("samples lost their rejects, duplicates, inputs or window: %+v", sum)
+	}
+	if slices.Contains(opts, "--from") && (sum.Filter == nil || sum.Filter.From == "" || sum.RowsFiltered == 0) {
+		t.Errorf("the time filter did not reach the merged summary: filter %+v, rows_filtered %d", sum.Filter, sum.RowsFiltered)
 	}
 }
 
@@ -159,6 +177,9 @@ func TestMergeRefuses(t *testing.T) {
 	runPartial(t, a, shardArgs([]string{"canonical.csv"})...)
 	runPartial(t, b, shardArgs([]string{"malformed.csv"})...)
 	runPartial(t, byOther, append([]string{"--by", "region"}, shardArgs([]string{"export.csv.gz"})...)...)
+	filtered, bucketed := filepath.Join(parts, "filtered"), filepath.Join(parts, "bucketed")
+	runPartial(t, filtered, append([]string{"--from", "2026-11-21T06:00"}, shardArgs([]string{"gbk_chinese.csv"})...)...)
+	runPartial(t, bucketed, append([]string{"--bucket", "15m"}, shardArgs([]string{"gbk_chinese.csv"})...)...)
 	same := filepath.Join(parts, "same")
 	runPartial(t, same, shardArgs([]string{"canonical.csv"})...)
 
@@ -189,6 +210,8 @@ func TestMergeRefuses(t *testing.T) {
 		{"same partial twice", []string{"merge", a, a}, exitUsage, "would count twice"},
 		{"same input in two partials", []string{"merge", a, b, same}, exitUsage, "canonical.csv (sha256 "},
 		{"other --by", []string{"merge", a, byOther}, exitUsage, "cannot be merged with " + a + ": --by region against (none)"},
+		{"other time filter", []string{"merge", a, filtered}, exitUsage, "time filter [2026-11-21T06:00:00+08:00, ) against (none)"},
+		{"other bucket", []string{"merge", bucketed, a}, exitUsage, "bucket of 0 s against 900 s"},
 		{"other rules", []string{"merge", "--no-default-rules", a, b}, exitUsage, "pass the --rules"},
 		{"corrupt file", []string{"merge", a, corrupt}, exitError, combos},
 		{"not a partial output", []string{"merge", a, notPartial}, exitUsage, notPartial + ": not a partial output"},
