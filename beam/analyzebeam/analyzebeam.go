@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -63,6 +64,12 @@ type Config struct {
 	Capabilities   []NamedFile
 	Acquirer       string
 	NoDefaultRules bool
+	// From and To are --from and --to: RFC 3339, or a local time in TZ
+	// (2026-11-21T14:00); "" for an open end.
+	From, To string
+	// Terminals and Merchants are the master files of --terminals and
+	// --merchants, carried by value like the rules.
+	Terminals, Merchants *NamedFile
 	// Workers is pkg/pipeline's workers per file; 0 = GOMAXPROCS. A
 	// runner that runs one bundle per core wants 1.
 	Workers int
@@ -80,6 +87,24 @@ type state struct {
 	loc      *time.Location
 	rulesDir string
 	byDims   [][]record.Field
+	filter   *report.TimeFilter // as summary.json writes --from/--to
+}
+
+// localLayouts are the forms --from and --to take besides RFC 3339, read
+// in TZ: analyze run's.
+var localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
+
+func parseTime(flag, s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s %q: expected a time such as 2026-11-21T14:00 (in --tz) or RFC 3339", flag, s)
 }
 
 // newState validates cfg and builds the pipeline options of one file's
@@ -121,7 +146,31 @@ func newState(cfg *Config) (*state, error) {
 	if iopts.Columns, err = ingest.ParseColumns(cfg.Columns); err != nil {
 		return nil, err
 	}
-	if len(cfg.Rules)+len(cfg.Capabilities) > 0 {
+	if cfg.From != "" || cfg.To != "" {
+		// as analyze run: an open end is the whole int64 range, and the
+		// filter is written with the times in TZ
+		r := ingest.TimeRange{From: math.MinInt64, To: math.MaxInt64}
+		st.filter = &report.TimeFilter{}
+		if cfg.From != "" {
+			t, err := parseTime("--from", cfg.From, loc)
+			if err != nil {
+				return nil, err
+			}
+			r.From, st.filter.From = t.Unix(), time.Unix(t.Unix(), 0).In(loc).Format(time.RFC3339)
+		}
+		if cfg.To != "" {
+			t, err := parseTime("--to", cfg.To, loc)
+			if err != nil {
+				return nil, err
+			}
+			r.To, st.filter.To = t.Unix(), time.Unix(t.Unix(), 0).In(loc).Format(time.RFC3339)
+		}
+		if r.To <= r.From {
+			return nil, errors.New("--to must be after --from")
+		}
+		iopts.Keep = []ingest.TimeRange{r}
+	}
+	if len(cfg.Rules)+len(cfg.Capabilities) > 0 || cfg.Terminals != nil || cfg.Merchants != nil {
 		if st.rulesDir, err = os.MkdirTemp("", "analyze-beam-rules-"); err != nil {
 			return nil, err
 		}
@@ -152,6 +201,25 @@ func newState(cfg *Config) (*state, error) {
 	if err != nil {
 		st.close()
 		return nil, err
+	}
+	raw := ingest.RawOptions{Delimiter: iopts.Delimiter}
+	for _, m := range []struct {
+		f    *NamedFile
+		name string
+		load func(string, ingest.RawOptions) (*ingest.Master, error)
+		dst  **ingest.Master
+	}{{cfg.Terminals, "terminals", ingest.LoadTerminals, &iopts.Terminals}, {cfg.Merchants, "merchants", ingest.LoadMerchants, &iopts.Merchants}} {
+		if m.f == nil {
+			continue
+		}
+		paths, err := write([]NamedFile{*m.f}, m.name)
+		if err == nil {
+			*m.dst, err = m.load(paths[0], raw)
+		}
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("--%s: %w", m.name, err)
+		}
 	}
 	st.cl, err = classify.New(classify.Options{RulesFiles: rules, CapabilitiesFiles: caps, Acquirer: cfg.Acquirer, NoDefaultRules: cfg.NoDefaultRules})
 	if err != nil {
@@ -299,7 +367,7 @@ func (fn *processFn) ProcessElement(ctx context.Context, m fileio.FileMetadata, 
 		return errors.New(strings.ReplaceAll(err.Error(), local, m.Path))
 	}
 	meta := partial.Meta{Version: fn.cfg.Version, RulesVersion: fn.st.cl.Version(), Bucket: fn.cfg.BucketSeconds,
-		TZ: fn.st.loc.String(), Command: []string{"analyze-beam", m.Path}}
+		TZ: fn.st.loc.String(), Filter: fn.st.filter, Command: []string{"analyze-beam", m.Path}}
 	if err := pw.Commit(res, meta); err != nil {
 		return err
 	}

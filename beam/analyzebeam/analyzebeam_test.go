@@ -56,38 +56,66 @@ func analyze(t *testing.T, bin string, args ...string) {
 
 // TestBeamEqualsRun runs the pipeline on Prism over samples/ and checks
 // that `analyze merge` of its partial outputs writes the bytes `analyze
-// run` over samples/ writes.
+// run` over samples/ writes with the same options.
 func TestBeamEqualsRun(t *testing.T) {
 	// every Prism run leaves a beamloopbackworker-* file in TMPDIR
 	t.Setenv("TMPDIR", t.TempDir())
 	bin := buildAnalyze(t)
-	parts := t.TempDir()
-	cfg := Config{By: []string{"region,payment_method", "mcc"}, BucketSeconds: 3600, TZ: "Asia/Shanghai", Workers: 1, Version: "test"}
-	p, s := beam.NewPipelineWithRoot()
-	globs := []string{samples + "/*.csv", samples + "/*.csv.gz", samples + "/*.parquet"}
-	dirs, err := Build(s, globs, parts, cfg)
-	if err != nil {
+	master := filepath.Join(t.TempDir(), "merchants.csv")
+	// a merchant of the samples renamed and placed, so the master visibly changes reports
+	if err := os.WriteFile(master, []byte("merchant_id,merchant_name,mcc,region\n898581054110000,主数据超市,5411,广东\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var want []any
-	for _, f := range sampleFiles {
-		want = append(want, ShardDir(parts, filepath.Join(samples, f)))
+	masterData, _ := os.ReadFile(master)
+	tests := []struct {
+		name    string
+		cfg     Config
+		runArgs []string // the same options for analyze run
+		must    []string // files the run must write, so the comparison covers them
+	}{
+		{"by and bucket", Config{By: []string{"region,payment_method", "mcc"}, BucketSeconds: 3600},
+			[]string{"--by", "region,payment_method", "--by", "mcc", "--bucket", "1h"},
+			[]string{"by_region_payment_method.parquet", "by_mcc.csv", "timeseries.csv", "rejects.csv", "unmapped.csv"}},
+		{"time filter and merchant master", Config{By: []string{"region"}, From: "2026-11-21T06:00", To: "2026-11-21T20:00",
+			Merchants: &NamedFile{Name: "merchants.csv", Data: masterData}},
+			[]string{"--by", "region", "--from", "2026-11-21T06:00", "--to", "2026-11-21T20:00", "--merchants", master},
+			[]string{"by_region.csv", "rejects.csv"}},
 	}
-	passert.Equals(s, dirs, want...)
-	if err := ptest.Run(p); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.TZ, cfg.Workers, cfg.Version = "Asia/Shanghai", 1, "test"
+			parts := t.TempDir()
+			p, s := beam.NewPipelineWithRoot()
+			globs := []string{samples + "/*.csv", samples + "/*.csv.gz", samples + "/*.parquet"}
+			dirs, err := Build(s, globs, parts, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []any
+			var partDirs []string
+			for _, f := range sampleFiles {
+				d := ShardDir(parts, filepath.Join(samples, f))
+				want, partDirs = append(want, d), append(partDirs, d)
+			}
+			passert.Equals(s, dirs, want...)
+			if err := ptest.Run(p); err != nil {
+				t.Fatal(err)
+			}
+			const now = "2026-11-22T06:00:00+08:00"
+			common := []string{"-q", "--now", now, "-f", "csv,json,parquet"}
+			single, merged := t.TempDir(), t.TempDir()
+			analyze(t, bin, slices.Concat([]string{"run", "-o", single}, common, tt.runArgs, []string{samples})...)
+			analyze(t, bin, slices.Concat([]string{"merge", "-o", merged}, common, partDirs)...)
+			compareDirs(t, single, merged, tt.must)
+		})
 	}
+}
 
-	const now = "2026-11-22T06:00:00+08:00"
-	common := []string{"-q", "--now", now, "-f", "csv,json,parquet"}
-	single, merged := t.TempDir(), t.TempDir()
-	analyze(t, bin, slices.Concat([]string{"run", "-o", single, "--by", "region,payment_method", "--by", "mcc", "--bucket", "1h"}, common, []string{samples})...)
-	var partDirs []string
-	for _, d := range want {
-		partDirs = append(partDirs, d.(string))
-	}
-	analyze(t, bin, slices.Concat([]string{"merge", "-o", merged}, common, partDirs)...)
-
+// compareDirs checks that merged holds the files of single with the same
+// bytes, summary.json but for its command.
+func compareDirs(t *testing.T, single, merged string, must []string) {
+	t.Helper()
 	ents, err := os.ReadDir(single)
 	if err != nil {
 		t.Fatal(err)
@@ -96,9 +124,9 @@ func TestBeamEqualsRun(t *testing.T) {
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	for _, must := range []string{"by_region_payment_method.parquet", "by_mcc.csv", "timeseries.csv", "rejects.csv", "unmapped.csv", "summary.json"} {
-		if !slices.Contains(names, must) {
-			t.Fatalf("run wrote no %s: the comparison would not cover it", must)
+	for _, m := range append(must, "summary.json") {
+		if !slices.Contains(names, m) {
+			t.Fatalf("run wrote no %s: the comparison would not cover it", m)
 		}
 	}
 	for _, name := range names {
@@ -231,6 +259,10 @@ func TestConfigValidate(t *testing.T) {
 		{"currency by", Config{TZ: "UTC", By: []string{"currency"}}, "currency is a column"},
 		{"bad delimiter", Config{TZ: "UTC", Delimiter: "#"}, "--delimiter"},
 		{"bad bucket", Config{TZ: "UTC", BucketSeconds: 7}, "must divide a day"},
+		{"filter", Config{TZ: "UTC", From: "2026-11-21", To: "2026-11-21T12:00:00+08:00"}, ""},
+		{"bad from", Config{TZ: "UTC", From: "yesterday"}, "--from"},
+		{"empty filter", Config{TZ: "UTC", From: "2026-11-21T12:00", To: "2026-11-21T12:00"}, "--to must be after --from"},
+		{"bad master", Config{TZ: "UTC", Merchants: &NamedFile{Name: "m.csv", Data: []byte("no,header\n")}}, "--merchants"},
 		{"bad rules", Config{TZ: "UTC", Rules: []NamedFile{{Name: "r.csv", Data: []byte("namespace,code,cause\ncup,05,no_such_cause\n")}}}, "no_such_cause"},
 	}
 	for _, tt := range tests {

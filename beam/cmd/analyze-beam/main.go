@@ -46,6 +46,10 @@ var (
 	skipBadFiles                    = flag.Bool("skip_bad_files", false, "record an unreadable file in its partial output instead of failing the job")
 	acquirer                        = flag.String("acquirer", "", "an acquirer profile of the rules")
 	noDefaultRules                  = flag.Bool("no_default_rules", false, "drop the embedded codes and rules")
+	from                            = flag.String("from", "", "count only rows at or after this time (2026-11-21T14:00 in --tz, or RFC 3339)")
+	to                              = flag.String("to", "", "count only rows before this time")
+	terminals                       = flag.String("terminals", "", "terminal master: terminal_id → terminal_model, terminal_firmware")
+	merchants                       = flag.String("merchants", "", "merchant master: merchant_id → merchant_name, mcc, region")
 	workersPerFile                  = flag.Int("workers_per_file", 1, "pkg/pipeline workers per file (runners run one bundle per core already)")
 )
 
@@ -70,7 +74,7 @@ func main() {
 func run(ctx context.Context) error {
 	cfg := analyzebeam.Config{By: by, TZ: *tz, Delimiter: *delimiter, Encoding: *encoding, LenientQuotes: *lenientQuotes,
 		Columns: *columns, AmountUnit: *amountUnit, NoDedup: *noDedup, SkipBadFiles: *skipBadFiles, Acquirer: *acquirer,
-		NoDefaultRules: *noDefaultRules, Workers: *workersPerFile, Version: version}
+		NoDefaultRules: *noDefaultRules, From: *from, To: *to, Workers: *workersPerFile, Version: version}
 	if *bucket != "" {
 		b, ok := analyzebeam.Buckets[*bucket]
 		if !ok {
@@ -84,6 +88,18 @@ func run(ctx context.Context) error {
 	}
 	if cfg.Capabilities, err = readAll(capabilities); err != nil {
 		return err
+	}
+	for _, m := range []struct {
+		path string
+		dst  **analyzebeam.NamedFile
+	}{{*terminals, &cfg.Terminals}, {*merchants, &cfg.Merchants}} {
+		if m.path != "" {
+			f, err := readAll([]string{m.path})
+			if err != nil {
+				return err
+			}
+			*m.dst = &f[0]
+		}
 	}
 	p, s := beam.NewPipelineWithRoot()
 	if _, err := analyzebeam.Build(s, inputs, *partialOut, cfg); err != nil {
