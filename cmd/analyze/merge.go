@@ -41,7 +41,8 @@ CLASSIFICATION (must match the runs)
 OUTPUT
   -o, --out DIR            write the report set into DIR (default: tables on stdout)
   -f, --format LIST        csv,json,parquet,html,xlsx (default csv,json); summary.json,
-                           rejects.csv and unmapped.csv always
+                           rejects.csv and unmapped.csv always; html charts the decline
+                           rate over time only when the runs had --bucket
       --lang en|zh         language of labels (default en)
       --top N              rows per table on stdout (default 10)
       --csv-bom            start CSV files with a UTF-8 BOM (for Excel)
