@@ -124,6 +124,14 @@
 // exist in en and zh for every fixed text; WithCauseLabels appends
 // cause_label columns to the machine formats.
 //
+// # Partial state
+//
+// An Aggregator's whole state (combos with their per-cause declines and
+// amounts, the groups of --by entries over fields outside the combos, the
+// non-purchase counts) can be exported and imported (partial.go), so the
+// aggregates of shards run anywhere merge into the same tables one run
+// would give; package partial stores them as Parquet.
+//
 // # Output sets
 //
 // OutputSet stages files in dir/.tmp-*/ and Commit moves them into dir:
