@@ -80,24 +80,11 @@ func mergeCmd(ctx context.Context, args []string, env *Env) error {
 	if err := parseFlags(fs, args, env, mergeHelp); err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, o.logFormat, o.quiet)
+	cf, err := o.common(fs, env, "merge", "DIR")
 	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return usagef("merge: no DIR given (see analyze help merge)")
-	}
-	if o.maxRejectRate < 0 || o.maxRejectRate > 1 {
-		return usagef("--max-reject-rate %v: expected a fraction between 0 and 1", o.maxRejectRate)
-	}
-	tableFormats, reportFormats, err := report.SplitFormats(o.formats)
-	if err != nil {
-		return err
-	}
-	lang, err := report.ParseLang(o.lang)
-	if err != nil {
-		return err
-	}
+	log, tableFormats, reportFormats, lang := cf.log, cf.tableFormats, cf.reportFormats, cf.lang
 	generated, err := o.generatedAt(env)
 	if err != nil {
 		return err

@@ -277,24 +277,11 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	if err := parseFlags(fs, args, env, runHelp); err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, o.logFormat, o.quiet)
+	cf, err := o.common(fs, env, "run", "INPUT")
 	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return usagef("run: no INPUT given (see analyze help run)")
-	}
-	if o.maxRejectRate < 0 || o.maxRejectRate > 1 {
-		return usagef("--max-reject-rate %v: expected a fraction between 0 and 1", o.maxRejectRate)
-	}
-	tableFormats, reportFormats, err := report.SplitFormats(o.formats)
-	if err != nil {
-		return err
-	}
-	lang, err := report.ParseLang(o.lang)
-	if err != nil {
-		return err
-	}
+	log, tableFormats, reportFormats, lang := cf.log, cf.tableFormats, cf.reportFormats, cf.lang
 	if o.explain < 0 {
 		return usagef("--explain %d: expected a number of rows per cause", o.explain)
 	}
@@ -479,6 +466,34 @@ func endStatus(log *slog.Logger, res *pipeline.Result, maxRejectRate float64, fi
 		return &exitErr{code: exitAlert, err: errSilent}
 	}
 	return nil
+}
+
+// commonFlags is what run, spike and merge check alike once their flags
+// are parsed: the logger, that operands were given, --max-reject-rate,
+// --format (split into table and report formats) and --lang.
+type commonFlags struct {
+	log                         *slog.Logger
+	tableFormats, reportFormats []string
+	lang                        string
+}
+
+func (o *runOptions) common(fs *pflag.FlagSet, env *Env, cmd, operand string) (commonFlags, error) {
+	var c commonFlags
+	var err error
+	if c.log, err = newLogger(env.Stderr, o.logFormat, o.quiet); err != nil {
+		return c, err
+	}
+	if fs.NArg() == 0 {
+		return c, usagef("%s: no %s given (see analyze help %s)", cmd, operand, cmd)
+	}
+	if o.maxRejectRate < 0 || o.maxRejectRate > 1 {
+		return c, usagef("--max-reject-rate %v: expected a fraction between 0 and 1", o.maxRejectRate)
+	}
+	if c.tableFormats, c.reportFormats, err = report.SplitFormats(o.formats); err != nil {
+		return c, err
+	}
+	c.lang, err = report.ParseLang(o.lang)
+	return c, err
 }
 
 // generatedAt is --now, or the current time.

@@ -103,26 +103,16 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 	if err := parseFlags(fs, args, env, spikeHelp); err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, o.logFormat, o.quiet)
+	cf, err := o.common(fs, env, "spike", "INPUT")
 	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return usagef("spike: no INPUT given (see analyze help spike)")
-	}
+	log, reportFormats, lang := cf.log, cf.reportFormats, cf.lang
 	alerts, err := alert.ParseAll(o.alerts, true)
 	if err != nil {
 		return err
 	}
 	generated, err := o.generatedAt(env)
-	if err != nil {
-		return err
-	}
-	lang, err := report.ParseLang(o.lang)
-	if err != nil {
-		return err
-	}
-	_, reportFormats, err := report.SplitFormats(o.formats)
 	if err != nil {
 		return err
 	}
