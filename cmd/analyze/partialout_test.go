@@ -14,7 +14,7 @@ import (
 func TestRunPartialOutThenMerge(t *testing.T) {
 	ctx := context.Background()
 	const now = "2026-11-22T06:00:00+08:00"
-	opts := []string{"--by", "region,payment_method", "--bucket", "1h"}
+	opts := []string{"--by", "region,payment_method", "--by", "bucket,terminal_model", "--bucket", "1h"}
 	single := t.TempDir()
 	if code, _, stderr := runCLI(t, ctx, slices.Concat([]string{"run", "-q", "-o", single, "--now", now}, opts, []string{samplesDir})...); code != exitOK {
 		t.Fatalf("run: exit %d: %s", code, stderr)
@@ -37,7 +37,7 @@ func TestRunPartialOutThenMerge(t *testing.T) {
 	if code, _, stderr := runCLI(t, ctx, slices.Concat([]string{"merge", "-q", "-o", merged, "--now", now}, dirs)...); code != exitOK {
 		t.Fatalf("merge: exit %d: %s", code, stderr)
 	}
-	for _, name := range []string{"by_merchant.csv", "by_region_payment_method.json", "timeseries.csv", "by_cause.csv", "rejects.csv", "unmapped.csv"} {
+	for _, name := range []string{"by_merchant.csv", "by_region_payment_method.json", "by_bucket_terminal_model.csv", "timeseries.csv", "by_cause.csv", "rejects.csv", "unmapped.csv"} {
 		a, err := os.ReadFile(filepath.Join(single, name))
 		if err != nil {
 			t.Fatal(err)

@@ -64,7 +64,8 @@ CLASSIFICATION
 TIME
       --from TIME          count only rows at or after TIME (2026-11-21T14:00 in --tz, or RFC 3339)
       --to TIME            count only rows before TIME; rows outside count as rows_filtered
-      --bucket SIZE        1m, 5m, 15m, 1h or 1d: write timeseries.* (per bucket and cause)
+      --bucket SIZE        1m, 5m, 15m, 1h or 1d: write timeseries.* (per bucket and cause),
+                           and let any --by use the bucket: --by bucket,terminal_model
       --history DIR        store this run's aggregates in DIR/date=YYYY-MM-DD/ (Parquet,
                            one partition per local date, replaced atomically); the
                            bucket is --bucket or 1h
@@ -334,6 +335,7 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 			return err
 		}
 		popts.Cubes = append(popts.Cubes, report.CubeOptions{Bucket: bucket, TZ: loc})
+		popts.BucketSize, popts.BucketTZ = bucket, loc
 	}
 	if o.history != "" {
 		popts.Cubes = append(popts.Cubes, history.CubeOptions(bucket, loc))

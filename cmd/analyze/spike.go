@@ -248,7 +248,7 @@ func parseDims(s string) ([]record.Field, error) {
 			return nil, usagef("--dims %q: unknown field %q", s, name)
 		}
 		switch f {
-		case record.RespCode, record.RespSubcode, record.RespMsg, record.TxnTime, record.Amount, record.TxnType, record.TxnID, record.PAN:
+		case record.RespCode, record.RespSubcode, record.RespMsg, record.TxnTime, record.Amount, record.TxnType, record.TxnID, record.PAN, record.Bucket:
 			return nil, usagef("--dims %q: %s cannot split attempts (outcome, time, amount and id fields are not dimensions)", s, f)
 		}
 		if containsField(out, f) {

@@ -47,7 +47,8 @@ func readJSON(t *testing.T, path string, v any) {
 func TestFromToFilterAndBuckets(t *testing.T) {
 	in := writeTemp(t, "day.csv", dayRows(t, 8, 13, 14, 15, 16))
 	out := t.TempDir()
-	code, _, stderr := runCLI(t, context.Background(), "run", "-q", "-o", out, "--from", "2026-11-21T14:00", "--to", "2026-11-21T16:00", "--bucket", "1h", in)
+	code, _, stderr := runCLI(t, context.Background(), "run", "-q", "-o", out, "--from", "2026-11-21T14:00", "--to", "2026-11-21T16:00", "--bucket", "1h",
+		"--by", "bucket,payment_method", in)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -73,7 +74,16 @@ func TestFromToFilterAndBuckets(t *testing.T) {
 		t.Errorf("timeseries: %v", ts)
 	}
 
+	// --by bucket: the breakdown per hour and payment method
+	byBucket := readCSV(t, filepath.Join(out, "by_bucket_payment_method.csv"))
+	if len(byBucket) != 2 || byBucket[0]["bucket"] != "2026-11-21T14:00:00+08:00" || byBucket[0]["payment_method"] != "credit_card" ||
+		byBucket[0]["declines"] != "2" || byBucket[0]["attempts"] != "8" || byBucket[1]["bucket"] != "2026-11-21T15:00:00+08:00" {
+		t.Errorf("by_bucket_payment_method: %v", byBucket)
+	}
+
 	for _, args := range [][]string{
+		{"--by", "bucket"},
+		{"--columns", "bucket=交易时间"},
 		{"--from", "yesterday"},
 		{"--from", "2026-11-21T15:00", "--to", "2026-11-21T14:00"},
 		{"--bucket", "7m"},

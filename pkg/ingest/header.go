@@ -61,6 +61,9 @@ func normHeader(s string) string {
 var aliasIndex = func() map[string]record.Field {
 	m := make(map[string]record.Field)
 	for c := record.Field(0); c < numCols; c++ {
+		if c.Derived() {
+			continue // computed, never read
+		}
 		m[normHeader(colName(c))] = c
 		for _, a := range aliases[c] {
 			m[normHeader(a)] = c
@@ -171,6 +174,9 @@ func ParseColumns(spec string) (map[record.Field]string, error) {
 			return nil, &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--columns %q: expected canonical=Header", part)}
 		}
 		f, ok := record.FieldByName(k)
+		if ok && f.Derived() {
+			return nil, &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("--columns %q: %s is computed, not read from the input", part, k)}
+		}
 		if !ok {
 			names := make([]string, 0, record.NumFields)
 			for c := record.Field(0); c < record.NumFields; c++ {

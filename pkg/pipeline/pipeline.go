@@ -26,6 +26,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -48,6 +49,11 @@ type Options struct {
 	Workers      int
 	SkipBadFiles bool // a file fault skips the file (listed in the result) instead of failing the run
 	NoDedup      bool // count repeated txn_ids every time
+	// BucketSize and BucketTZ place rows in time buckets for the --by
+	// breakdowns that use the derived field record.Bucket (its text is the
+	// bucket's start in RFC 3339). BucketSize must be set when one does.
+	BucketSize int64
+	BucketTZ   *time.Location
 	// ExplainSamples, when > 0, keeps per outcome the first that many
 	// purchases in input order (Result.Samples), for run --explain.
 	ExplainSamples int
@@ -76,6 +82,9 @@ func (o *Options) Validate() error {
 		if err := o.Cubes[i].Validate(); err != nil {
 			return err
 		}
+	}
+	if o.bucketBy() && o.BucketSize <= 0 {
+		return &record.Error{Kind: record.KindUsage, Err: errors.New("--by bucket needs --bucket SIZE")}
 	}
 	return o.Report.Validate()
 }
@@ -339,6 +348,18 @@ type aggMsg struct {
 	commit int // >0: file commit-1 is complete; <0: file -commit-1 is dropped
 }
 
+// bucketBy reports whether a --by breakdown uses the bucket.
+func (o *Options) bucketBy() bool {
+	for _, dims := range o.Report.By {
+		for _, f := range dims {
+			if f == record.Bucket {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // sink is what one aggregator goroutine counts into: the breakdowns and
 // the cubes the run asked for.
 type sink struct {
@@ -348,10 +369,43 @@ type sink struct {
 	samples      samples
 	tmin, tmax   int64 // txn_time range of the rows added
 	hasTimeRange bool
+	buckets      *bucketText // nil unless a --by uses the bucket
+}
+
+// bucketText fills record.Bucket: each row's bucket start as RFC 3339,
+// formatted once per bucket.
+type bucketText struct {
+	b     *report.Bucketer
+	tz    *time.Location
+	names map[int64]string
+}
+
+func (t *bucketText) fill(b *record.Batch) {
+	col := make([]string, b.Len)
+	for i := range col {
+		if i >= len(b.Time) {
+			break
+		}
+		start := t.b.Start(b.Time[i])
+		name, ok := t.names[start]
+		if !ok {
+			name = time.Unix(start, 0).In(t.tz).Format(time.RFC3339)
+			t.names[start] = name
+		}
+		col[i] = name
+	}
+	b.Text[record.Bucket] = col
 }
 
 func newSink(opts *Options) *sink {
 	s := &sink{agg: report.NewAggregator(opts.Report), unmapped: classify.NewUnmapped(), samples: samples{n: opts.ExplainSamples}}
+	if opts.bucketBy() {
+		tz := opts.BucketTZ
+		if tz == nil {
+			tz = time.UTC
+		}
+		s.buckets = &bucketText{b: report.NewBucketer(opts.BucketSize, tz), tz: tz, names: map[int64]string{}}
+	}
 	for _, co := range opts.Cubes {
 		s.cubes = append(s.cubes, report.NewCube(co))
 	}
@@ -359,6 +413,9 @@ func newSink(opts *Options) *sink {
 }
 
 func (s *sink) add(b *record.Batch) {
+	if s.buckets != nil {
+		s.buckets.fill(b)
+	}
 	for _, t := range b.Time[:min(b.Len, len(b.Time))] {
 		if !s.hasTimeRange {
 			s.tmin, s.tmax, s.hasTimeRange = t, t, true

@@ -25,6 +25,10 @@ const (
 	RespSubcode
 	TxnType
 	TxnID
+	// Bucket is derived, never read from an input: the start of the
+	// row's time bucket (RFC 3339), filled by the pipeline when a --by
+	// breakdown uses it.
+	Bucket
 	NumFields
 )
 
@@ -33,7 +37,12 @@ var fieldNames = [NumFields]string{
 	"terminal_id", "terminal_model", "terminal_firmware", "channel",
 	"payment_method", "amount", "currency", "resp_code", "resp_msg",
 	"network", "latency_ms", "pan", "resp_subcode", "txn_type", "txn_id",
+	"bucket",
 }
+
+// Derived reports a field computed by the tool rather than read from an
+// input (Bucket): no header maps to it.
+func (f Field) Derived() bool { return f == Bucket }
 
 // String returns the canonical snake_case name.
 func (f Field) String() string {

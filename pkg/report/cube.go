@@ -36,7 +36,7 @@ func (o *CubeOptions) Validate() error {
 	}
 	seen := map[record.Field]bool{}
 	for _, f := range o.Dims {
-		if f >= record.NumFields || f == record.TxnTime || f == record.Amount || f == record.TxnType || f == record.PAN {
+		if f >= record.NumFields || f == record.TxnTime || f == record.Amount || f == record.TxnType || f == record.PAN || f.Derived() {
 			return &record.Error{Kind: record.KindUsage, Err: fmt.Errorf("%s cannot be a dimension", f)}
 		}
 		if seen[f] {
@@ -58,14 +58,43 @@ type CubeCell struct {
 	Terminals          map[string]struct{} // terminal ids with a decline; nil unless CubeOptions.Terminals
 }
 
+// Bucketer places Unix times in buckets of a fixed length that start at
+// local midnight in a zone. Not safe for concurrent use (it caches the
+// zone's offset).
+type Bucketer struct {
+	size int64
+	zone zoneCache
+}
+
+// NewBucketer returns a Bucketer for buckets of size seconds (dividing a
+// day; 0 puts every time in one bucket starting at 0) in tz (nil: UTC).
+func NewBucketer(size int64, tz *time.Location) *Bucketer {
+	return &Bucketer{size: size, zone: zoneCache{loc: tz}}
+}
+
+// Start returns the start of the bucket holding Unix time t.
+func (b *Bucketer) Start(t int64) int64 {
+	if b.size == 0 {
+		return 0
+	}
+	off := b.zone.offsetAt(t)
+	wall := floorDiv(t+off, b.size) * b.size // the bucket's local wall-clock start
+	// The start may lie on the other side of a zone change (the local
+	// midnight before a daylight-saving switch at 02:00): read its own offset.
+	if off2 := b.zone.offsetAt(wall - off); off2 != off && wall-off2 <= t {
+		return wall - off2
+	}
+	return wall - off
+}
+
 // Cube counts purchases per (bucket, leaf). Like Aggregator it is owned by
 // one goroutine and cubes are combined with Merge; the counts are exact,
 // so the result does not depend on how rows were spread.
 type Cube struct {
-	opts  CubeOptions
-	cells map[string]*CubeCell
-	key   []byte
-	zone  zoneCache
+	opts   CubeOptions
+	cells  map[string]*CubeCell
+	key    []byte
+	bucket *Bucketer
 }
 
 // zoneCache remembers the UTC offset of the last hour looked up: zone
@@ -100,26 +129,14 @@ func floorDiv(a, b int64) int64 {
 // NewCube returns an empty cube; call opts.Validate first.
 func NewCube(opts CubeOptions) *Cube {
 	opts.Dims = slices.Clone(opts.Dims)
-	return &Cube{opts: opts, cells: map[string]*CubeCell{}, zone: zoneCache{loc: opts.TZ}}
+	return &Cube{opts: opts, cells: map[string]*CubeCell{}, bucket: NewBucketer(opts.Bucket, opts.TZ)}
 }
 
 // Options returns the options the cube was made with.
 func (c *Cube) Options() CubeOptions { return c.opts }
 
 // BucketStart returns the start of the bucket holding Unix time t.
-func (c *Cube) BucketStart(t int64) int64 {
-	if c.opts.Bucket == 0 {
-		return 0
-	}
-	off := c.zone.offsetAt(t)
-	wall := floorDiv(t+off, c.opts.Bucket) * c.opts.Bucket // the bucket's local wall-clock start
-	// The start may lie on the other side of a zone change (the local
-	// midnight before a daylight-saving switch at 02:00): read its own offset.
-	if off2 := c.zone.offsetAt(wall - off); off2 != off && wall-off2 <= t {
-		return wall - off2
-	}
-	return wall - off
-}
+func (c *Cube) BucketStart(t int64) int64 { return c.bucket.Start(t) }
 
 // Add counts the purchases of b that are not marked Dup.
 func (c *Cube) Add(b *record.Batch) {

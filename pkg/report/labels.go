@@ -56,6 +56,7 @@ var labels = map[string][2]string{
 	"col.share":             {"Share of declines", "占失败比例"},
 	"col.merchants":         {"Merchants", "商户数"},
 	"col.bucket_start":      {"Period start", "时段开始"},
+	"col.bucket":            {"Period start", "时段开始"},
 	"col.txn_time":          {"Time", "交易时间"},
 	"col.mcc":               {"MCC", "商户类别码"},
 	"col.region":            {"Region", "地区"},
