@@ -57,7 +57,7 @@ func sniffEncoding(file string, sample []byte, atEOF bool) (string, error) {
 	if bad < 0 {
 		return EncUTF8, nil
 	}
-	if looksGB(s) {
+	if looksGB(s, atEOF) {
 		return EncGB18030, nil
 	}
 	line := int64(bytes.Count(s[:bad], nlByte)) + 1
@@ -84,18 +84,27 @@ func firstInvalidUTF8(b []byte) int {
 
 // looksGB reports whether b decodes as GB18030 without errors and at least
 // 80% of its double-byte characters are in the GB2312 area (lead and trail
-// bytes 0xA1–0xFE), where common hanzi and Chinese punctuation live.
-func looksGB(b []byte) bool {
+// bytes 0xA1–0xFE), where common hanzi and Chinese punctuation live. Unless
+// atEOF, b is a sample cut anywhere: a character cut at its end is not an
+// error. (The UTF-8 trimming before cannot tell a GBK lead byte from a
+// trail byte, so it may leave a lone lead byte there.)
+func looksGB(b []byte, atEOF bool) bool {
 	total, gb2312 := 0, 0
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
 		case c < 0x80:
 			i++
+		case c >= 0x81 && c <= 0xFE && i+1 >= len(b) && !atEOF:
+			i++ // a lead byte cut from its trail byte
 		case c >= 0x81 && c <= 0xFE && i+1 < len(b):
 			t := b[i+1]
 			if t >= 0x30 && t <= 0x39 { // four-byte GB18030 sequence
 				if i+3 >= len(b) {
+					if !atEOF {
+						i = len(b) // cut at the end of the sample
+						continue
+					}
 					return false
 				}
 				total++
