@@ -84,7 +84,7 @@ func mergeCmd(ctx context.Context, args []string, env *Env) error {
 	if err != nil {
 		return err
 	}
-	log, tableFormats, reportFormats, lang := cf.log, cf.tableFormats, cf.reportFormats, cf.lang
+	log, lang := cf.log, cf.lang
 	generated, err := o.generatedAt(env)
 	if err != nil {
 		return err
@@ -128,36 +128,15 @@ func mergeCmd(ctx context.Context, args []string, env *Env) error {
 	if err := rej.close(); err != nil {
 		return err
 	}
-	if set != nil {
-		causes := causeInfos(cl, lang)
-		unmapped := mergedUnmappedTable(m.Unmapped)
-		wopts := report.WriteOptions{CSVBOM: o.csvBOM}
-		if err := set.WriteTables(machineTables(tables, causes), tableFormats, wopts); err != nil {
-			return err
-		}
-		if err := set.WriteTables([]report.Table{unmapped}, []string{"csv"}, wopts); err != nil {
-			return err
-		}
-		if len(reportFormats) > 0 {
-			doc := &report.Document{Lang: lang, Summary: sum, Tables: tables, Causes: causes, Unmapped: &unmapped, Top: o.top}
-			if m.Meta.Bucket > 0 {
-				// a run without --bucket charts hourly buckets of its own,
-				// which partial outputs without a bucket do not carry
-				ts := report.TimeseriesTable(res.Cubes[0])
-				doc.Timeseries = &ts
-			}
-			if err := set.WriteReports(doc, reportFormats); err != nil {
-				return err
-			}
-		}
-		if err := set.WriteSummary(sum); err != nil {
-			return err
-		}
-		if err := set.Commit(); err != nil {
-			return err
-		}
-	} else {
-		report.WriteText(env.Stdout, sum, tables, report.TextOptions{Top: o.top})
+	rs := &reportSet{sum: sum, tables: tables, causes: causeInfos(cl, lang), unmapped: mergedUnmappedTable(m.Unmapped)}
+	if m.Meta.Bucket > 0 {
+		// a run without --bucket charts hourly buckets of its own,
+		// which partial outputs without a bucket do not carry
+		ts := report.TimeseriesTable(res.Cubes[0])
+		rs.timeseries = &ts
+	}
+	if err := rs.write(set, env.Stdout, cf, o.top, o.csvBOM); err != nil {
+		return err
 	}
 
 	rej.log(log, res.Rejected)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/payops/analyze/pkg/alert"
 	"github.com/payops/analyze/pkg/classify"
 	"github.com/payops/analyze/pkg/pipeline"
 	"github.com/payops/analyze/pkg/record"
@@ -94,4 +95,47 @@ func writeExplain(w io.Writer, res *pipeline.Result, cl *classify.Classifier, la
 			}
 		}
 	}
+}
+
+// reportSet is what run and merge write: the breakdowns, unmapped.csv,
+// report.html/xlsx, alerts.json when alerts were asked for, and
+// summary.json last.
+type reportSet struct {
+	sum        *report.Summary
+	tables     []report.Table
+	causes     []report.CauseInfo
+	unmapped   report.Table
+	timeseries *report.Table // for the HTML chart; nil: none
+	alerts     bool          // --alert was given: write alerts.json
+	fired      []alert.Fired
+}
+
+// write stages the set in out and commits it, or, without out, prints the
+// tables for a terminal.
+func (rs *reportSet) write(out *report.OutputSet, stdout io.Writer, cf commonFlags, top int, bom bool) error {
+	if out == nil {
+		return report.WriteText(stdout, rs.sum, rs.tables, report.TextOptions{Top: top, Lang: cf.lang, CauseLabels: report.CauseLabels(rs.causes)})
+	}
+	wopts := report.WriteOptions{CSVBOM: bom}
+	if err := out.WriteTables(machineTables(rs.tables, rs.causes), cf.tableFormats, wopts); err != nil {
+		return err
+	}
+	if err := out.WriteTables([]report.Table{rs.unmapped}, []string{"csv"}, wopts); err != nil {
+		return err
+	}
+	if len(cf.reportFormats) > 0 {
+		doc := &report.Document{Lang: cf.lang, Summary: rs.sum, Tables: rs.tables, Causes: rs.causes, Unmapped: &rs.unmapped, Timeseries: rs.timeseries, Top: top}
+		if err := out.WriteReports(doc, cf.reportFormats); err != nil {
+			return err
+		}
+	}
+	if rs.alerts {
+		if err := writeAlerts(out, rs.fired); err != nil {
+			return err
+		}
+	}
+	if err := out.WriteSummary(rs.sum); err != nil {
+		return err
+	}
+	return out.Commit()
 }

@@ -282,7 +282,7 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 	if err != nil {
 		return err
 	}
-	log, tableFormats, reportFormats, lang := cf.log, cf.tableFormats, cf.reportFormats, cf.lang
+	log, reportFormats, lang := cf.log, cf.reportFormats, cf.lang
 	if o.explain < 0 {
 		return usagef("--explain %d: expected a number of rows per cause", o.explain)
 	}
@@ -387,38 +387,15 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 		if err := sess.partial.Commit(res, meta); err != nil {
 			return err
 		}
-	} else if set != nil {
-		unmapped := unmappedTable(res.Unmapped)
-		wopts := report.WriteOptions{CSVBOM: o.csvBOM}
-		if err := set.WriteTables(machineTables(tables, causes), tableFormats, wopts); err != nil {
-			return err
-		}
-		if err := set.WriteTables([]report.Table{unmapped}, []string{"csv"}, wopts); err != nil {
-			return err
-		}
-		if len(reportFormats) > 0 {
-			doc := &report.Document{Lang: lang, Summary: sum, Tables: tables, Causes: causes, Unmapped: &unmapped, Top: o.top}
-			if chartCube >= 0 {
-				ts := report.TimeseriesTable(res.Cubes[chartCube])
-				doc.Timeseries = &ts
-			}
-			if err := set.WriteReports(doc, reportFormats); err != nil {
-				return err
-			}
-		}
-		if len(alerts) > 0 {
-			if err := writeAlerts(set, fired); err != nil {
-				return err
-			}
-		}
-		if err := set.WriteSummary(sum); err != nil {
-			return err
-		}
-		if err := set.Commit(); err != nil {
-			return err
-		}
 	} else {
-		report.WriteText(env.Stdout, sum, tables, report.TextOptions{Top: o.top, Lang: lang, CauseLabels: report.CauseLabels(causes)})
+		rs := &reportSet{sum: sum, tables: tables, causes: causes, unmapped: unmappedTable(res.Unmapped), alerts: len(alerts) > 0, fired: fired}
+		if chartCube >= 0 {
+			ts := report.TimeseriesTable(res.Cubes[chartCube])
+			rs.timeseries = &ts
+		}
+		if err := rs.write(set, env.Stdout, cf, o.top, o.csvBOM); err != nil {
+			return err
+		}
 	}
 	if o.explain > 0 {
 		writeExplain(env.Stdout, res, cl, lang)
