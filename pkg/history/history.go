@@ -125,13 +125,13 @@ func writePartition(dir, date string, bucket int64, cells []*report.CubeCell) er
 	if err := writeFile(filepath.Join(stage, "part-00000.parquet"), bucket, cells); err != nil {
 		return err
 	}
-	if err := syncDir(stage); err != nil {
+	if err := report.SyncDir(stage); err != nil {
 		return err
 	}
 	if err := swapIn(stage, filepath.Join(dir, "date="+date)); err != nil {
 		return fmt.Errorf("history: replacing partition %s: %w", date, err)
 	}
-	return syncDir(dir)
+	return report.SyncDir(dir)
 }
 
 func writeFile(path string, bucket int64, cells []*report.CubeCell) error {
@@ -178,18 +178,6 @@ func writeFile(path string, bucket int64, cells []*report.CubeCell) error {
 	}
 	defer g.Close()
 	return g.Sync()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }
 
 // Dates lists the partition dates in the store, oldest first.

@@ -465,13 +465,13 @@ func (w *Writer) commit(mf *metaFile) error {
 	for _, f := range mf.Files {
 		names = append(names, f.Name)
 	}
-	if err := syncDir(w.stage); err != nil {
+	if err := report.SyncDir(w.stage); err != nil {
 		return w.fail(filepath.Base(w.stage), err)
 	}
 	if err := os.Remove(filepath.Join(w.dir, MetaName)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return w.fail(MetaName, err)
 	}
-	if err := syncDir(w.dir); err != nil {
+	if err := report.SyncDir(w.dir); err != nil {
 		return w.fail(".", err)
 	}
 	for _, name := range names {
@@ -490,13 +490,13 @@ func (w *Writer) commit(mf *metaFile) error {
 			}
 		}
 	}
-	if err := syncDir(w.dir); err != nil {
+	if err := report.SyncDir(w.dir); err != nil {
 		return w.fail(".", err)
 	}
 	if err := os.Rename(filepath.Join(w.stage, MetaName), filepath.Join(w.dir, MetaName)); err != nil {
 		return w.fail(MetaName, err)
 	}
-	if err := syncDir(w.dir); err != nil {
+	if err := report.SyncDir(w.dir); err != nil {
 		return w.fail(".", err)
 	}
 	w.done = true
@@ -516,16 +516,4 @@ func (w *Writer) Abort() {
 		w.rejF.Close()
 	}
 	os.RemoveAll(w.stage)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }

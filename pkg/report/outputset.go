@@ -242,13 +242,13 @@ func (s *OutputSet) Commit() error {
 			return s.fail(name, errors.New("is a directory"))
 		}
 	}
-	if err := syncDir(s.stage); err != nil {
+	if err := SyncDir(s.stage); err != nil {
 		return s.fail(filepath.Base(s.stage), err)
 	}
 	if err := os.Remove(filepath.Join(s.dir, SummaryName)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return s.fail(SummaryName, err)
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := SyncDir(s.dir); err != nil {
 		return s.fail(".", err)
 	}
 	names := slices.Sorted(slices.Values(s.staged))
@@ -263,13 +263,13 @@ func (s *OutputSet) Commit() error {
 	if err := s.removeStale(); err != nil {
 		return err
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := SyncDir(s.dir); err != nil {
 		return s.fail(".", err)
 	}
 	if err := s.rename(filepath.Join(s.stage, SummaryName), filepath.Join(s.dir, SummaryName)); err != nil {
 		return s.fail(SummaryName, err)
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := SyncDir(s.dir); err != nil {
 		return s.fail(".", err)
 	}
 	s.done = true
@@ -350,14 +350,18 @@ func (s *OutputSet) Abort() {
 	os.RemoveAll(s.stage)
 }
 
-func syncDir(dir string) error {
+// SyncDir makes a directory's entries (renames, new files) durable. File
+// systems that cannot sync a directory (os.ErrInvalid) are let through.
+// Shared by every writer that renames into place (output sets, the history
+// store, partial outputs).
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
 	}
-	return err
+	return nil
 }
