@@ -90,19 +90,10 @@ type state struct {
 	filter   *report.TimeFilter // as summary.json writes --from/--to
 }
 
-// localLayouts are the forms --from and --to take besides RFC 3339, read
-// in TZ: analyze run's.
-var localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
-
+// parseTime reads --from and --to as analyze run does.
 func parseTime(flag, s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, ok := ingest.ParseBound(s, loc); ok {
 		return t, nil
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return t, nil
-		}
 	}
 	return time.Time{}, fmt.Errorf("%s %q: expected a time such as 2026-11-21T14:00 (in --tz) or RFC 3339", flag, s)
 }

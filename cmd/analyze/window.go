@@ -8,22 +8,10 @@ import (
 	"github.com/payops/analyze/pkg/ingest"
 )
 
-// localLayouts are the forms a time flag takes; all but RFC 3339 are read
-// in --tz.
-var localLayouts = []string{
-	"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02",
-}
-
 // parseFlagTime reads a time flag: RFC 3339, or a local date and time in loc.
 func parseFlagTime(flag, s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, ok := ingest.ParseBound(s, loc); ok {
 		return t, nil
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return t, nil
-		}
 	}
 	return time.Time{}, usagef("%s %q: expected a time such as 2026-11-21T14:00 (in --tz) or RFC 3339", flag, s)
 }

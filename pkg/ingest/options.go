@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
 	_ "time/tzdata" // --tz must work on machines without a zoneinfo database
@@ -38,6 +39,26 @@ type Options struct {
 	// further, so a row outside every range is never rejected for a fault
 	// in a later column.
 	Keep []TimeRange
+}
+
+// boundLayouts are the forms a time bound (--from, --to, --window) takes
+// besides RFC 3339; they are read in the run's zone.
+var boundLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
+
+// ParseBound reads a time bound given on a command line: RFC 3339, or a
+// local date and time in loc (2026-11-21T14:00, 2026-11-21 14:00:05,
+// 2026-11-21). ok is false when s is none of these.
+func ParseBound(s string, loc *time.Location) (t time.Time, ok bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	for _, l := range boundLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // TimeRange is a half-open interval [From, To) of Unix seconds.
