@@ -15,6 +15,7 @@ import (
 	"github.com/payops/analyze/pkg/classify"
 	"github.com/payops/analyze/pkg/history"
 	"github.com/payops/analyze/pkg/ingest"
+	"github.com/payops/analyze/pkg/pipeline"
 	"github.com/payops/analyze/pkg/record"
 	"github.com/payops/analyze/pkg/report"
 	"github.com/payops/analyze/pkg/spike"
@@ -146,7 +147,16 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 	if !containsField(cubeDims, record.MerchantID) {
 		cubeDims = append(append([]record.Field{}, dims...), record.MerchantID)
 	}
-	popts.Cubes = []report.CubeOptions{{Dims: cubeDims, Bucket: bucket, TZ: loc, Codes: true, Terminals: true}}
+	fullCube := report.CubeOptions{Dims: cubeDims, Bucket: bucket, TZ: loc, Codes: true, Terminals: true}
+	popts.Cubes = []report.CubeOptions{fullCube}
+	// Detection needs only the buckets' totals. Counting every leaf of a
+	// whole day to investigate one hour of it took 3 GB for 5M rows, so
+	// when the inputs can be read again, the first pass counts totals and
+	// a second pass reads only the window and its baseline in full.
+	twoPass := o.window == "" && !readsStdin(popts.Inputs)
+	if twoPass {
+		popts.Cubes = []report.CubeOptions{{Bucket: bucket, TZ: loc}}
+	}
 
 	var win spike.Range
 	var baseRanges []spike.Range
@@ -188,6 +198,19 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 		} else {
 			win, baseRanges = detected.Window, []spike.Range{detected.Baseline}
 			log.Info("anomaly detected", "window", win.Format(loc), "cause", detected.Cause, "z", detected.Z, "rate", detected.Rate, "baseline_rate", detected.BaseRate)
+			if twoPass {
+				// The rows were counted, rejected and summarized by the
+				// first pass; this one only fills the cube.
+				p2 := popts
+				p2.Cubes = []report.CubeOptions{fullCube}
+				p2.Ingest.Keep = []ingest.TimeRange{{From: win.From, To: win.To}, {From: detected.Baseline.From, To: detected.Baseline.To}}
+				p2.OnReject, p2.RowsDone, p2.Ingest.ReadBytes = nil, nil, nil
+				res2, err := pipeline.Run(ctx, p2)
+				if err != nil {
+					return err
+				}
+				cube = res2.Cubes[0]
+			}
 		}
 	}
 
@@ -238,6 +261,17 @@ func spikeCmd(ctx context.Context, args []string, env *Env) error {
 		"seconds", time.Since(start).Seconds())
 	logAlerts(log, fired)
 	return endStatus(log, res, o.maxRejectRate, fired)
+}
+
+// readsStdin reports whether an input is standard input, which cannot be
+// read twice.
+func readsStdin(inputs []ingest.Input) bool {
+	for _, in := range inputs {
+		if in.Path == "-" {
+			return true
+		}
+	}
+	return false
 }
 
 func parseDims(s string) ([]record.Field, error) {

@@ -87,6 +87,18 @@ func TestSpikeFindsThePlantedIncident(t *testing.T) {
 		})
 	}
 
+	// From stdin, which cannot be read twice, detection counts every leaf
+	// in one pass and finds the same.
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := runCLIStdin(t, context.Background(), buf.String(), "spike", "-q", "-o", out, "-"); code != 0 {
+		t.Fatalf("stdin: exit %d: %s", code, stderr)
+	}
+	var doc spikeJSON
+	readJSON(t, filepath.Join(out, "spike.json"), &doc)
+	if len(doc.Findings) == 0 || doc.Findings[0].Key != incident {
+		t.Errorf("stdin detection: %+v", doc.Findings)
+	}
+
 	// The input holds one day: the same window a day earlier is not there.
 	code, _, stderr := runCLI(t, context.Background(), "spike", "-q", "--window", "2026-11-21T14:00..2026-11-21T15:00", "--baseline", "1d", in)
 	if code != exitUsage || !strings.Contains(stderr, "does not cover the baseline 1d") {

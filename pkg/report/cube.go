@@ -95,6 +95,7 @@ type Cube struct {
 	cells  map[string]*CubeCell
 	key    []byte
 	bucket *Bucketer
+	sorted []*CubeCell // Cells' result until the next change
 }
 
 // zoneCache remembers the UTC offset of the last hour looked up: zone
@@ -140,6 +141,7 @@ func (c *Cube) BucketStart(t int64) int64 { return c.bucket.Start(t) }
 
 // Add counts the purchases of b that are not marked Dup.
 func (c *Cube) Add(b *record.Batch) {
+	c.sorted = nil
 	n := b.Len
 	if len(b.Time) < n || len(b.Outcome) < n || len(b.Kind) < n {
 		return // not a classified batch: nothing to count
@@ -208,6 +210,7 @@ func appendField(b []byte, s string) []byte {
 // AddCell adds counts read back from elsewhere (the history store, a
 // partial output) as if their rows had been added.
 func (c *Cube) AddCell(in CubeCell) error {
+	c.sorted = nil
 	if len(in.Values) != len(c.opts.Dims) {
 		return errors.New("cube cell has the wrong number of dimension values")
 	}
@@ -247,6 +250,7 @@ func mergeCell(dst, src *CubeCell) {
 // Merge adds o's counts to c; o must have the same options and is not
 // usable afterwards.
 func (c *Cube) Merge(o *Cube) {
+	c.sorted = nil
 	for k, oc := range o.cells {
 		if cell := c.cells[k]; cell != nil {
 			mergeCell(cell, oc)
@@ -262,7 +266,11 @@ func (c *Cube) Len() int { return len(c.cells) }
 
 // Cells returns the cells sorted by bucket, then by the values bytewise in
 // dim order: the same input gives the same order however it was added.
+// The slice is shared by calls until the cube changes: do not modify it.
 func (c *Cube) Cells() []*CubeCell {
+	if c.sorted != nil {
+		return c.sorted
+	}
 	out := make([]*CubeCell, 0, len(c.cells))
 	for _, cell := range c.cells {
 		out = append(out, cell)
@@ -276,6 +284,7 @@ func (c *Cube) Cells() []*CubeCell {
 		}
 		return slices.Compare(a.Values, b.Values)
 	})
+	c.sorted = out
 	return out
 }
 
