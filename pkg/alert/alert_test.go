@@ -81,3 +81,24 @@ func TestCheck(t *testing.T) {
 		t.Errorf("want both to fire: %v", f)
 	}
 }
+
+// FuzzParse: any expression parses into a rule that prints back the same
+// expression and evaluates without a panic, or gives an error naming it.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"decline_rate>0.15", "cause:network.declines>=500", "attempts<10", "explained_share<=0.5", "cause:.x>", ">1", "declines>1e308"} {
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, expr string, spike bool) {
+		r, err := Parse(expr, spike)
+		if err != nil {
+			if !strings.Contains(err.Error(), "--alert") {
+				t.Fatalf("error without the flag: %v", err)
+			}
+			return
+		}
+		if r.Expr != expr || r.Metric == "" || r.Op == "" {
+			t.Fatalf("rule %+v from %q", r, expr)
+		}
+		Check([]Rule{r}, Metrics{Attempts: 10, Declines: 3, CauseDeclines: map[string]int64{"network": 1}})
+	})
+}

@@ -133,3 +133,27 @@ func TestFirstMove(t *testing.T) {
 		t.Errorf("nothing moved, got %d", got)
 	}
 }
+
+// FuzzParseBaseline: a spec parses into a baseline whose String parses back
+// to the same baseline, or gives an error naming the spec.
+func FuzzParseBaseline(f *testing.F) {
+	for _, s := range []string{"prev", "7d", "history:7d", "0d", "history:", "366d", "-1d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		b, err := ParseBaseline(spec)
+		if err != nil {
+			return
+		}
+		again, err := ParseBaseline(b.String())
+		if err != nil || again != b {
+			t.Fatalf("%q → %v → %v, %v", spec, b, again, err)
+		}
+		w := Range{From: 1_700_000_000, To: 1_700_003_600}
+		for _, r := range b.Ranges(w, shanghai) {
+			if r.To-r.From <= 0 || r.From >= w.From {
+				t.Fatalf("%q: baseline range %v not before the window", spec, r)
+			}
+		}
+	})
+}
