@@ -10,7 +10,7 @@
 //	                      │      drops repeated txn_ids, streams rejects)
 //	                      │ one channel per aggregator, batches round-robin
 //	                      ▼
-//	                 aggregators ×N (per-goroutine report.Aggregator, merged at the end)
+//	                 aggregators ×⌈N/4⌉ (per-goroutine report.Aggregator, merged at the end)
 //
 // Only the sequencer sees rows in input order, so which copy of a repeated
 // transaction counts, the order of rejects.csv and the per-file row counts
@@ -232,8 +232,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	go func() { workers.Wait(); close(doneCh) }()
 
-	sinks := make([]*sink, nw)
-	aggChs := make([]chan aggMsg, nw)
+	// Counting a batch costs a tenth of decoding it, so one aggregator
+	// keeps up with four workers; more would each hold a copy of every
+	// key (the whole state, with many merchants) until they merge.
+	nagg := max(1, (nw+3)/4)
+	sinks := make([]*sink, nagg)
+	aggChs := make([]chan aggMsg, nagg)
 	for k := range sinks {
 		sinks[k] = newSink(&opts)
 		aggChs[k] = make(chan aggMsg, 4)
@@ -265,7 +269,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			c()
 		}
 	}
-	for k := 1; k < nw; k++ {
+	for k := 1; k < nagg; k++ {
 		sinks[0].merge(sinks[k])
 	}
 	res.Agg, res.Cubes = sinks[0].agg, sinks[0].cubes
