@@ -577,6 +577,9 @@ func (s *session) run(ctx context.Context, env *Env, popts pipeline.Options) (*p
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer followLiveHeap()()
+	}
 	bar := startProgress(env.Stderr, s.quiet, &popts)
 	res, err := pipeline.Run(ctx, popts)
 	bar.end()

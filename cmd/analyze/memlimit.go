@@ -1,0 +1,53 @@
+package main
+
+import (
+	"math"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+)
+
+// heapHeadroom caps the heap between collections at live × (1 + this)
+// once the live heap is large. GOGC=200 lets it reach 3× live, which is
+// cheap for the batches in flight but, with a million merchants' state
+// live, triples a gigabyte.
+const heapHeadroom = 0.5
+
+// heapFloor is the soft limit never gone below: runs whose state is small
+// keep GOGC's cheap, infrequent collections.
+const heapFloor = 768 << 20
+
+// followLiveHeap sets the soft memory limit to max(heapFloor, live heap ×
+// (1+heapHeadroom)) every quarter second until stop is called, then puts
+// the previous limit back. The limit follows the live heap, so unlike a
+// fixed GOMEMLIMIT it never falls below what must stay in memory (which
+// would make the collector run without pause). GOMEMLIMIT set by the user
+// turns it off.
+func followLiveHeap() (stop func()) {
+	prev := debug.SetMemoryLimit(-1)
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				metrics.Read(sample)
+				if sample[0].Value.Kind() != metrics.KindUint64 {
+					continue
+				}
+				live := float64(sample[0].Value.Uint64())
+				debug.SetMemoryLimit(int64(math.Max(heapFloor, live*(1+heapHeadroom))))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		debug.SetMemoryLimit(prev)
+	}
+}
