@@ -48,6 +48,20 @@ func cubeOf(times ...string) *report.Cube {
 	return c
 }
 
+// attemptsIn reads the dates' buckets that keep selects and sums their attempts.
+func attemptsIn(t *testing.T, dir string, dates []string, keep func(int64) bool) int64 {
+	t.Helper()
+	c := report.NewCube(CubeOptions(0, shanghai))
+	if err := Read(context.Background(), dir, dates, keep, c); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, cell := range c.Cells() {
+		n += cell.Attempts
+	}
+	return n
+}
+
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	in := cubeOf("2026-11-20 23:10", "2026-11-21 00:05", "2026-11-21 14:00", "2026-11-21 14:59", "2026-11-21 15:00")
@@ -71,19 +85,12 @@ func TestWriteReadRoundTrip(t *testing.T) {
 
 	// keep selects buckets: only 14:00 of the 21st.
 	two := time.Date(2026, 11, 21, 14, 0, 0, 0, shanghai).Unix()
-	sel := report.NewCube(CubeOptions(0, shanghai))
-	if err := Read(context.Background(), dir, dates, func(b int64) bool { return b == two }, sel); err != nil {
-		t.Fatal(err)
-	}
-	var attempts int64
-	for _, c := range sel.Cells() {
-		attempts += c.Attempts
-	}
-	if attempts != 2 {
-		t.Errorf("attempts in the 14:00 bucket: %d, want 2", attempts)
+	if n := attemptsIn(t, dir, dates, func(b int64) bool { return b == two }); n != 2 {
+		t.Errorf("attempts in the 14:00 bucket: %d, want 2", n)
 	}
 
 	// A date the store does not have is an error naming it.
+	sel := report.NewCube(CubeOptions(0, shanghai))
 	if err := Read(context.Background(), dir, []string{"2026-11-19"}, nil, sel); err == nil || !strings.Contains(err.Error(), "2026-11-19") {
 		t.Errorf("missing date: %v", err)
 	}
@@ -112,16 +119,8 @@ func TestRewriteIsIdempotent(t *testing.T) {
 	if _, err := Write(dir, cubeOf("2026-11-21 11:00", "2026-11-21 12:00")); err != nil {
 		t.Fatal(err)
 	}
-	got := report.NewCube(CubeOptions(0, shanghai))
-	if err := Read(context.Background(), dir, []string{"2026-11-21"}, nil, got); err != nil {
-		t.Fatal(err)
-	}
-	var attempts int64
-	for _, c := range got.Cells() {
-		attempts += c.Attempts
-	}
-	if attempts != 2 {
-		t.Errorf("after the re-run the day has %d attempts, want the new run's 2", attempts)
+	if n := attemptsIn(t, dir, []string{"2026-11-21"}, nil); n != 2 {
+		t.Errorf("after the re-run the day has %d attempts, want the new run's 2", n)
 	}
 	ents, _ := os.ReadDir(dir)
 	var names []string
