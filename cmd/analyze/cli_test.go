@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -30,6 +31,14 @@ func TestMain(m *testing.M) {
 	// The test binary doubles as the CLI, for the tests that need a real
 	// process (signals).
 	if os.Getenv("ANALYZE_TEST_AS_CLI") == "1" {
+		if n, err := strconv.ParseUint(os.Getenv("ANALYZE_TEST_FSIZE"), 10, 64); err == nil {
+			// A disk that fills up: writes past n bytes fail with EFBIG
+			// (SIGXFSZ, which would kill the process, is ignored).
+			signal.Ignore(syscall.SIGXFSZ)
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				panic(err)
+			}
+		}
 		main()
 		return
 	}
@@ -508,6 +517,43 @@ func TestSignals(t *testing.T) {
 	}
 }
 
+// TestDiskFull runs a real process whose files may not grow past 8 KiB,
+// so writing the report set fails halfway as on a full disk: it exits 1
+// naming the output, leaves the previous report set as it was and no
+// staging directory.
+func TestDiskFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	in := writeTemp(t, "in.csv", csvRows(3000, 5))
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := runCLI(t, context.Background(), "run", "-o", out, in); code != exitOK {
+		t.Fatalf("first run: %s", stderr)
+	}
+	before := snapshot(t, out)
+	cmd := exec.Command(os.Args[0], "run", "-o", out, "-f", "csv,json,html", "--top", "1000", in)
+	cmd.Env = append(os.Environ(), "ANALYZE_TEST_AS_CLI=1", "ANALYZE_TEST_FSIZE=8192")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitError {
+		t.Fatalf("exit %d (%v), want %d; stderr %s", code, err, exitError, stderr.String())
+	}
+	t.Log(lastLine(stderr.String()))
+	if msg := stderr.String(); !strings.Contains(msg, "file too large") || !strings.Contains(msg, out) {
+		t.Errorf("stderr does not name the output and the cause: %s", msg)
+	}
+	if after := snapshot(t, out); after != before {
+		t.Error("the previous report set changed")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	for _, e := range entries {
+		if e.Name() != "out" {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}
+
 // TestFormatsAgree: the same generated rows as UTF-8 CSV, GBK CSV, gzip CSV
 // and Parquet give byte-identical breakdowns.
 func TestFormatsAgree(t *testing.T) {
@@ -560,4 +606,9 @@ func TestJSONLogs(t *testing.T) {
 	if strings.Contains(stderr, "6222020200112233445") {
 		t.Error("a log line leaks a card number")
 	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }
