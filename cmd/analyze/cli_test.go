@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -527,11 +528,12 @@ func TestDiskFull(t *testing.T) {
 	}
 	in := writeTemp(t, "in.csv", csvRows(3000, 5))
 	out := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := runCLI(t, context.Background(), "run", "-o", out, in); code != exitOK {
+	hist := filepath.Join(t.TempDir(), "history")
+	if code, _, stderr := runCLI(t, context.Background(), "run", "-o", out, "--history", hist, in); code != exitOK {
 		t.Fatalf("first run: %s", stderr)
 	}
-	before := snapshot(t, out)
-	cmd := exec.Command(os.Args[0], "run", "-o", out, "-f", "csv,json,html", "--top", "1000", in)
+	before, histBefore := snapshot(t, out), snapshotTree(t, hist)
+	cmd := exec.Command(os.Args[0], "run", "-o", out, "--history", hist, "-f", "csv,json,html", "--top", "1000", in)
 	cmd.Env = append(os.Environ(), "ANALYZE_TEST_AS_CLI=1", "ANALYZE_TEST_FSIZE=8192")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -545,6 +547,9 @@ func TestDiskFull(t *testing.T) {
 	}
 	if after := snapshot(t, out); after != before {
 		t.Error("the previous report set changed")
+	}
+	if after := snapshotTree(t, hist); after != histBefore {
+		t.Error("the history store changed")
 	}
 	entries, _ := os.ReadDir(filepath.Dir(out))
 	for _, e := range entries {
@@ -606,6 +611,25 @@ func TestJSONLogs(t *testing.T) {
 	if strings.Contains(stderr, "6222020200112233445") {
 		t.Error("a log line leaks a card number")
 	}
+}
+
+// snapshotTree is snapshot of every file under dir, by relative path.
+func snapshotTree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		fmt.Fprintf(&b, "== %s\n%s", rel, data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func lastLine(s string) string {
