@@ -111,16 +111,16 @@ func (c *chunker) fill(n int) error {
 	return nil
 }
 
-// next returns the next chunk of whole records with its first line and
-// offset, or io.EOF.
-func (c *chunker) next() (data []byte, line, off int64, err error) {
+// next returns the next chunk of whole records with its first line, its
+// line breaks and its offset, or io.EOF.
+func (c *chunker) next() (data []byte, line, breaks, off int64, err error) {
 	want := c.size
 	for {
 		if err := c.fill(want); err != nil {
-			return nil, 0, 0, err
+			return nil, 0, 0, 0, err
 		}
 		if len(c.pending) == 0 && c.eof {
-			return nil, 0, 0, io.EOF
+			return nil, 0, 0, 0, io.EOF
 		}
 		cut := -1
 		if c.eof {
@@ -135,12 +135,13 @@ func (c *chunker) next() (data []byte, line, off int64, err error) {
 			data = c.pending[:cut:cut]
 			line, off = c.line, c.off
 			c.pending = c.pending[cut:]
-			c.line += int64(bytes.Count(data, nlByte))
+			breaks = int64(bytes.Count(data, nlByte))
+			c.line += breaks
 			c.off += int64(cut)
-			return data, line, off, nil
+			return data, line, breaks, off, nil
 		}
 		if len(c.pending) >= maxRecordBytes {
-			return nil, 0, 0, &record.Error{Kind: record.KindFormat, File: c.file, Line: c.line, Offset: c.off, HasOffset: true,
+			return nil, 0, 0, 0, &record.Error{Kind: record.KindFormat, File: c.file, Line: c.line, Offset: c.off, HasOffset: true,
 				Err: fmt.Errorf("a record is longer than %d MiB: probably an unterminated quoted field", maxRecordBytes>>20)}
 		}
 		want = 2 * len(c.pending)
@@ -260,11 +261,11 @@ func looksBinary(b []byte) bool {
 }
 
 func (s *csvSource) next() (Part, error) {
-	data, line, off, err := s.ch.next()
+	data, line, breaks, off, err := s.ch.next()
 	if err != nil {
 		return nil, err
 	}
-	p := &csvPart{fc: s.fc, data: data, buf: s.ch.cur, line: line, off: off, seq: s.seq}
+	p := &csvPart{fc: s.fc, data: data, buf: s.ch.cur, line: line, rows: int(breaks) + 1, off: off, seq: s.seq}
 	s.seq++
 	return p, nil
 }
@@ -283,6 +284,7 @@ type csvPart struct {
 	data []byte
 	buf  *chunkBuf // data's buffer, released with the batch
 	line int64     // line of data[0]
+	rows int       // at most this many records: the line breaks in data, plus one
 	off  int64     // offset of data[0] in the decoded stream
 	seq  int
 }
@@ -316,7 +318,7 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 	fc := p.fc
 	sc := &csvScanner{delim: fc.opts.delim(), lenient: fc.opts.LenientQuotes}
 	rb := newRowBuilder(fc)
-	b := rb.start(p.seq, bytes.Count(p.data, nlByte)+1)
+	b := rb.start(p.seq, p.rows)
 	var dec *encoding.Decoder
 	var decoded map[string]string // raw GBK field → its UTF-8 text
 	if fc.enc != EncUTF8 {

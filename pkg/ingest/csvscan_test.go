@@ -142,7 +142,7 @@ func FuzzScanner(f *testing.F) {
 		var gerr *scanError
 	outer:
 		for {
-			data, _, _, err := ch.next()
+			data, _, _, _, err := ch.next()
 			if err != nil {
 				break
 			}

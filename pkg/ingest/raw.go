@@ -69,7 +69,7 @@ func (r *RawReader) Encoding() string { return r.fc.enc }
 func (r *RawReader) Read() ([]string, int64, error) {
 	for {
 		if r.pos >= len(r.data) {
-			data, line, off, err := r.ch.next()
+			data, line, _, off, err := r.ch.next()
 			if err != nil {
 				return nil, 0, err
 			}
