@@ -398,7 +398,8 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 			rb.add(&row, raw)
 		}
 	}
-	b.Release = p.buf.release
+	recycle := b.Release
+	b.Release = func() { p.buf.release(); recycle() }
 	return []*record.Batch{b}, nil
 }
 
