@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -223,11 +224,15 @@ func TestGoldenSamples(t *testing.T) {
 	}
 	golden := filepath.Join("testdata", "golden")
 	var first string
+	procs := runtime.GOMAXPROCS(0)
 	for _, w := range []string{"1", "4"} {
 		out := filepath.Join(t.TempDir(), "out")
 		code, _, stderr := runCLI(t, context.Background(), "run", "-w", w, "-o", out, "--now", "2026-11-22T06:00:00Z", samples)
 		if code != exitOK {
 			t.Fatalf("demo exit %d: %s", code, stderr)
+		}
+		if n := runtime.GOMAXPROCS(0); n != procs {
+			t.Fatalf("-w %s left GOMAXPROCS at %d, was %d", w, n, procs)
 		}
 		checkInvariants(t, out)
 		got := breakdowns(t, out)

@@ -88,7 +88,8 @@ OUTPUT
       --now TIME           generation time to record (RFC 3339), for reproducible reports
 
 RUNNING
-  -w, --workers N          parallel workers (default: number of CPUs)
+  -w, --workers N          CPUs to use: N decoding workers, with reading and
+                           counting on the same N CPUs (default: all CPUs)
       --max-reject-rate R  exit 3 when rejected/read exceeds R (default 0.01)
       --skip-bad-files     skip an unreadable file (listed in summary.json, exit 3) instead of failing
       --log-format F       text (default) or json log lines on stderr
@@ -283,6 +284,12 @@ func runCmd(ctx context.Context, args []string, env *Env) error {
 		return err
 	}
 	log, reportFormats, lang := cf.log, cf.reportFormats, cf.lang
+	if o.workers > 0 && o.workers < runtime.GOMAXPROCS(0) {
+		// --workers is the CPU the run may take, as DuckDB's threads: a
+		// nightly job beside others asks for a share of the machine. The
+		// reader, sequencer and aggregators run on the same CPUs.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.workers))
+	}
 	if o.explain < 0 {
 		return usagef("--explain %d: expected a number of rows per cause", o.explain)
 	}
