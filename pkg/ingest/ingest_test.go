@@ -307,6 +307,10 @@ func TestFileFaults(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write([]byte(strings.Repeat(sample, 50)))
 	zw.Close()
+	var gzMissing bytes.Buffer // a bad header with megabytes of rows behind it, left unread
+	zw = gzip.NewWriter(&gzMissing)
+	zw.Write([]byte("txn_time,merchant_id\n" + strings.Repeat("2026-11-21 14:00:01,M1\n", 400000)))
+	zw.Close()
 	sjis, _ := japanese.ShiftJIS.NewEncoder().Bytes([]byte("名前,年齢\n山田太郎,30\n"))
 	tests := []struct {
 		name string
@@ -319,6 +323,7 @@ func TestFileFaults(t *testing.T) {
 		{"blank lines only", []byte("\n\n"), Options{}, record.KindFormat, "no header"},
 		{"missing column", []byte("txn_time,merchant_id\n"), Options{}, record.KindSchema, "missing required column terminal_model, amount, resp_code"},
 		{"truncated gzip", gz.Bytes()[:gz.Len()/2], Options{}, record.KindFormat, "truncated gzip"},
+		{"gzip, missing column", gzMissing.Bytes(), Options{}, record.KindSchema, "missing required column"},
 		{"corrupt gzip", append(append([]byte{}, gz.Bytes()[:20]...), bytes.Repeat([]byte{0xff}, 200)...), Options{}, record.KindFormat, "gzip"},
 		{"binary", append([]byte{0x7f, 'E', 'L', 'F'}, make([]byte, 100)...), Options{}, record.KindFormat, "binary"},
 		{"shift-jis", sjis, Options{}, record.KindEncoding, "not valid UTF-8"},
