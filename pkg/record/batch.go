@@ -41,9 +41,10 @@ type Batch struct {
 	// channel, txn_type), by field and raw value. nil when there were none.
 	Misses map[Field]map[string]int
 
-	// Release, when set, hands the batch's arena back to ingest for reuse.
-	// The last stage calls it once it is done with the batch; after that no
-	// string of Text may be used, so every stage clones what it keeps.
+	// Release, when set, hands the batch's arena and column slices back to
+	// ingest for reuse. The last stage calls it once it is done with the
+	// batch; after that neither a column nor a string of Text may be used,
+	// so every stage copies what it keeps.
 	Release func()
 }
 
