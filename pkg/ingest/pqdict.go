@@ -18,10 +18,16 @@ package ingest
 // PLAIN_DICTIONARY and RLE_DICTIONARY values with RLE or BIT_PACKED levels
 // are read this way, and only unencrypted ones; every other chunk (other
 // encodings, FIXED_LEN_BYTE_ARRAY, decimals) keeps arrow-go's reader. The
-// pages come from arrow-go's page reader, decompressed, with data page v1
-// and v2 told apart. openPQ leaves ReaderProperties.PageStreamingEnabled
-// off, so a data page's Data is its whole body; a page whose body is shorter
-// than its header says is refused rather than misread.
+// metadata is not always right: xitongsys/parquet-go leaves
+// DELTA_LENGTH_BYTE_ARRAY out of the list. A data page pqByteChunk does not
+// read hands the rest of the chunk to arrow-go's reader, which skips the
+// rows already read.
+//
+// The pages come from arrow-go's page reader, decompressed, with data page
+// v1 and v2 told apart (it does not verify page CRCs, with or without
+// pqByteChunk). openPQ leaves ReaderProperties.PageStreamingEnabled off, so
+// a data page's Data is its whole body; a page whose body is shorter than
+// its header says is refused rather than misread.
 
 import (
 	"bytes"
@@ -38,6 +44,10 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
+// pqPagesOff sends every column chunk through arrow-go's reader: tests
+// and benchmarks compare the two ways.
+var pqPagesOff bool
+
 // openPQReader opens the reader of one column chunk of the row group: page
 // by page when pqByteChunk can read it, arrow-go's column chunk reader
 // otherwise. Its caller closes it.
@@ -46,12 +56,8 @@ func openPQReader(rg *file.RowGroupReader, col *pqCol, size int) (*pqReader, err
 	if err != nil {
 		return nil, err
 	}
-	if pqPagesReadable(col, cc) {
-		pr, err := rg.GetColumnPageReader(col.leaf)
-		if err != nil {
-			return nil, err
-		}
-		return newPQPageReader(col, pr, size), nil
+	if !pqPagesOff && pqPagesReadable(col, cc) {
+		return newPQPageReader(rg, col, size)
 	}
 	cr, err := rg.Column(col.leaf)
 	if err != nil {
@@ -79,17 +85,34 @@ func pqPagesReadable(col *pqCol, cc *metadata.ColumnChunkMetaData) bool {
 	return true
 }
 
-func newPQPageReader(col *pqCol, pr file.PageReader, size int) *pqReader {
-	return &pqReader{col: col, idx: make([]int32, size),
-		pages:  &pqByteChunk{pr: pr, maxDef: col.maxDef, levelWidth: bits.Len16(uint16(col.maxDef))},
-		str:    make([]string, size),
-		strBad: make([]bool, size)}
+// newPQPageReader reads a column chunk that pqPagesReadable accepts.
+func newPQPageReader(rg *file.RowGroupReader, col *pqCol, size int) (*pqReader, error) {
+	pr, err := rg.GetColumnPageReader(col.leaf)
+	if err != nil {
+		return nil, err
+	}
+	c := &pqByteChunk{pr: pr, maxDef: col.maxDef, levelWidth: bits.Len16(uint16(col.maxDef))}
+	c.openArrow = func() (*file.ByteArrayColumnChunkReader, error) {
+		cr, err := rg.Column(col.leaf)
+		if err != nil {
+			return nil, err
+		}
+		if br, ok := cr.(*file.ByteArrayColumnChunkReader); ok {
+			return br, nil
+		}
+		if cr != nil {
+			cr.Close()
+		}
+		return nil, fmt.Errorf("unsupported physical type %s", col.phys)
+	}
+	return &pqReader{col: col, idx: make([]int32, size), pages: c,
+		str: make([]string, size), strBad: make([]bool, size)}, nil
 }
 
 // close closes the column chunk's reader.
 func (r *pqReader) close() {
 	if r.pages != nil {
-		r.pages.pr.Close()
+		r.pages.close()
 		return
 	}
 	r.cr.Close()
@@ -125,9 +148,18 @@ func (cv *pqConverter) convertPages(k int, c *pqConvCol, r *pqReader, n int) {
 // pqByteChunk reads one BYTE_ARRAY column chunk page by page into a
 // pqReader's str and strBad.
 type pqByteChunk struct {
-	pr         file.PageReader
+	pr         file.PageReader // nil once arrow is set
 	maxDef     int16
 	levelWidth int // bits of a definition level
+
+	// A data page pqByteChunk does not read hands the rest of the column
+	// chunk to arrow-go's reader (arrow), opened by openArrow, after it
+	// skipped the rowsBefore rows of the pages already read.
+	openArrow  func() (*file.ByteArrayColumnChunkReader, error)
+	rowsBefore int64
+	arrow      *file.ByteArrayColumnChunkReader
+	arrowVals  []parquet.ByteArray
+	arrowDefs  []int16
 
 	// The dictionary: its entries share one buffer copied from the page,
 	// which the batches' strings keep alive after the page is reused.
@@ -152,6 +184,9 @@ func (c *pqByteChunk) read(r *pqReader, n int) error {
 	}
 	filled, nv := 0, 0
 	for filled < n {
+		if c.arrow != nil {
+			return c.readArrow(r, n, filled, nv)
+		}
 		if c.left == 0 {
 			if err := c.nextPage(); err != nil {
 				if err == io.EOF {
@@ -197,6 +232,79 @@ func (c *pqByteChunk) read(r *pqReader, n int) error {
 	r.n = n
 	return nil
 }
+
+// readArrow reads rows from..n of r's batch, whose first values are nv,
+// through arrow-go's reader.
+func (c *pqByteChunk) readArrow(r *pqReader, n, from, nv int) error {
+	want := n - from
+	if len(c.arrowVals) < want {
+		c.arrowVals, c.arrowDefs = make([]parquet.ByteArray, len(r.str)), make([]int16, len(r.str))
+	}
+	var defs []int16
+	if c.maxDef > 0 {
+		defs = c.arrowDefs[:want]
+	}
+	total, nvals, err := c.arrow.ReadBatch(int64(want), c.arrowVals[:want], defs, nil)
+	if err != nil {
+		return err
+	}
+	if total != int64(want) {
+		if err := c.arrow.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("the column chunk ends %d rows short of the row group's rows", int64(want)-total)
+	}
+	idx := r.idx[from:n]
+	j := 0
+	for i := range idx {
+		if defs != nil && defs[i] != c.maxDef {
+			idx[i] = -1
+			continue
+		}
+		if j == nvals {
+			return fmt.Errorf("the definition levels promise more values than the %d the page holds", nvals)
+		}
+		// ReadBatch cloned the values into buffers of their own
+		s := pqString(c.arrowVals[j])
+		r.str[nv+j], r.strBad[nv+j] = s, !utf8.ValidString(s)
+		idx[i] = int32(nv + j)
+		j++
+	}
+	if j != nvals {
+		return fmt.Errorf("the definition levels promise %d values, the page holds %d", j, nvals)
+	}
+	r.n = n
+	return nil
+}
+
+// toArrow hands the rest of the column chunk to arrow-go's reader.
+func (c *pqByteChunk) toArrow() error {
+	cr, err := c.openArrow()
+	if err != nil {
+		return err
+	}
+	if c.rowsBefore > 0 {
+		if _, err := cr.Skip(c.rowsBefore); err != nil {
+			cr.Close()
+			return err
+		}
+	}
+	c.pr.Close()
+	c.pr, c.arrow = nil, cr
+	return nil
+}
+
+func (c *pqByteChunk) close() {
+	if c.pr != nil {
+		c.pr.Close()
+	}
+	if c.arrow != nil {
+		c.arrow.Close()
+	}
+}
+
+// errPQNotMine: a data page pqByteChunk leaves to arrow-go's reader.
+var errPQNotMine = errors.New("a page for arrow-go's reader")
 
 // values reads the page's next len(str) values.
 func (c *pqByteChunk) values(str []string, bad []bool) error {
@@ -256,6 +364,9 @@ func (c *pqByteChunk) nextPage() error {
 			err = c.setDataV1(p)
 		case *file.DataPageV2:
 			err = c.setDataV2(p)
+		}
+		if err == errPQNotMine {
+			return c.toArrow()
 		}
 		if err != nil {
 			return err
@@ -333,7 +444,7 @@ func (c *pqByteChunk) setDataV1(p *file.DataPageV1) error {
 			}
 			data = data[size:]
 		default:
-			return fmt.Errorf("definition levels in %s encoding are not supported", enc)
+			return errPQNotMine
 		}
 	}
 	return c.setValues(parquet.Encoding(p.Encoding()), data, n)
@@ -372,7 +483,9 @@ func (c *pqByteChunk) setValues(enc parquet.Encoding, data []byte, n int) error 
 		c.plain = bytes.Clone(data)
 	case parquet.Encodings.PlainDict, parquet.Encodings.RLEDict:
 		if !c.hasDict {
-			return errors.New("a dictionary-encoded data page comes before the dictionary page")
+			// arrow-go looks for the dictionary page where the metadata
+			// says it is
+			return errPQNotMine
 		}
 		c.dictEnc = true
 		width := 0
@@ -383,14 +496,21 @@ func (c *pqByteChunk) setValues(enc parquet.Encoding, data []byte, n int) error 
 			return fmt.Errorf("dictionary indices: %w", err)
 		}
 	default:
-		return fmt.Errorf("a data page in %s encoding, which the column chunk's metadata does not list", enc)
+		return errPQNotMine
 	}
 	c.left = n
+	c.rowsBefore += int64(n)
 	return nil
 }
 
 // finish checks that no values are left past the row group's rows.
 func (c *pqByteChunk) finish(rows int64) error {
+	if c.arrow != nil {
+		if c.arrow.HasNext() {
+			return fmt.Errorf("the column chunk holds more values than the row group's %d rows", rows)
+		}
+		return c.arrow.Err()
+	}
 	if c.left > 0 {
 		return fmt.Errorf("the column chunk holds more values than the row group's %d rows", rows)
 	}
