@@ -2,11 +2,14 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -487,4 +490,289 @@ func TestPQPagesGenerated(t *testing.T) {
 		}
 		pqDiffWhole(t, path, &Options{})
 	})
+}
+
+// pqFakePages hands out pages built by a test.
+type pqFakePages struct {
+	pages []file.Page
+	cur   file.Page
+}
+
+func (f *pqFakePages) SetMaxPageHeaderSize(int) {}
+func (f *pqFakePages) Page() file.Page          { return f.cur }
+func (f *pqFakePages) Err() error               { return nil }
+func (f *pqFakePages) Reset(parquet.BufferedReader, int64, compress.Compression, *file.CryptoContext) {
+}
+func (f *pqFakePages) GetDictionaryPage() (*file.DictionaryPage, error) { return nil, nil }
+func (f *pqFakePages) SeekToPageWithRow(int64) error                    { return nil }
+func (f *pqFakePages) Close() error                                     { return nil }
+func (f *pqFakePages) Next() bool {
+	if len(f.pages) == 0 {
+		return false
+	}
+	f.cur, f.pages = f.pages[0], f.pages[1:]
+	return true
+}
+
+func pqPlainBytes(vals ...string) []byte {
+	var b []byte
+	for _, v := range vals {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(v)))
+		b = append(b, v...)
+	}
+	return b
+}
+
+// pqLevelsV1 is an RLE level region of a data page v1: its length, then
+// the runs.
+func pqLevelsV1(width int, runs ...pqTestRun) []byte {
+	r := pqEncodeHybrid(width, runs)
+	return append(binary.LittleEndian.AppendUint32(nil, uint32(len(r))), r...)
+}
+
+func pqDictPage(enc parquet.Encoding, vals ...string) file.Page {
+	return file.NewDictionaryPage(memory.NewBufferBytes(pqPlainBytes(vals...)), int32(len(vals)), enc)
+}
+
+func pqV1(n int, enc, defEnc parquet.Encoding, parts ...[]byte) file.Page {
+	b := bytes.Join(parts, nil)
+	return file.NewDataPageV1(memory.NewBufferBytes(b), int32(n), enc, defEnc, parquet.Encodings.RLE, int32(len(b)))
+}
+
+func pqV2(n int, enc parquet.Encoding, rep, def, vals []byte) file.Page {
+	b := bytes.Join([][]byte{rep, def, vals}, nil)
+	return file.NewDataPageV2(memory.NewBufferBytes(b), int32(n), 0, int32(n), enc, int32(len(def)), int32(len(rep)), int32(len(b)), false)
+}
+
+// pqIndices is a dictionary-encoded value region: the bit width, then the runs.
+func pqIndices(width int, runs ...pqTestRun) []byte {
+	return append([]byte{byte(width)}, pqEncodeHybrid(width, runs)...)
+}
+
+func pqRLE(v uint32, n int) pqTestRun {
+	r := pqTestRun{rle: true}
+	for range n {
+		r.values = append(r.values, v)
+	}
+	return r
+}
+
+func pqPacked(vals ...uint32) pqTestRun { return pqTestRun{values: vals} }
+
+// TestPQByteChunkPages feeds pqByteChunk hand-made pages: the layouts it
+// reads, and corrupt ones it must refuse with an error (never a panic).
+func TestPQByteChunkPages(t *testing.T) {
+	const null = "<null>"
+	rd, pd := parquet.Encodings.RLEDict, parquet.Encodings.PlainDict
+	plain, rle, bp := parquet.Encodings.Plain, parquet.Encodings.RLE, parquet.Encodings.BitPacked
+	dict := pqDictPage(plain, "a", "bb", "\xff", "")
+	for _, tc := range []struct {
+		name   string
+		maxDef int16
+		rows   int
+		pages  []file.Page
+		want   []string // values, null for a null; nil when an error is wanted
+		bad    []int    // rows whose text is not UTF-8
+		err    string
+	}{
+		{name: "dictionary, v1, nulls", maxDef: 1, rows: 6,
+			pages: []file.Page{dict, pqV1(6, rd, rle, pqLevelsV1(1, pqPacked(1, 0, 1, 1, 1, 0)), pqIndices(2, pqPacked(1, 0, 3, 2)))},
+			want:  []string{"bb", null, "a", "", "\xff", null}, bad: []int{4}},
+		{name: "dictionary, v2, repetition levels skipped", maxDef: 1, rows: 4,
+			pages: []file.Page{pqDictPage(pd, "x", "y"), pqV2(4, pd, []byte{9, 9}, pqEncodeHybrid(1, []pqTestRun{pqPacked(1, 1, 0, 1)}), pqIndices(1, pqRLE(1, 3)))},
+			want:  []string{"y", "y", null, "y"}},
+		{name: "required, several pages, PLAIN fallback", maxDef: 0, rows: 5,
+			pages: []file.Page{dict, pqV1(2, rd, rle, pqIndices(2, pqRLE(0, 2))), pqV1(0, plain, rle), pqV1(3, plain, rle, pqPlainBytes("p", "", "q\xc3"))},
+			want:  []string{"a", "a", "p", "", "q\xc3"}, bad: []int{4}},
+		{name: "BIT_PACKED levels", maxDef: 1, rows: 3,
+			pages: []file.Page{pqV1(3, plain, bp, []byte{0b101}, pqPlainBytes("u", "v"))},
+			want:  []string{"u", null, "v"}},
+		{name: "all null, no index data", maxDef: 1, rows: 2,
+			pages: []file.Page{dict, pqV1(2, rd, rle, pqLevelsV1(1, pqRLE(0, 2)))},
+			want:  []string{null, null}},
+		{name: "index out of range", maxDef: 0, rows: 2, err: "dictionary index 4 is out of range",
+			pages: []file.Page{dict, pqV1(2, rd, rle, pqIndices(3, pqPacked(1, 4)))}},
+		{name: "bit width 33", maxDef: 0, rows: 1, err: "bit width 33",
+			pages: []file.Page{dict, pqV1(1, rd, rle, []byte{33, 2, 0, 0, 0, 0, 0})}},
+		{name: "indices cut off", maxDef: 0, rows: 9, err: "dictionary indices",
+			pages: []file.Page{dict, pqV1(9, rd, rle, pqIndices(2, pqPacked(1, 2, 3, 0, 1, 2, 3, 0))[:2])}},
+		{name: "levels cut off", maxDef: 1, rows: 3, err: "definition levels",
+			pages: []file.Page{dict, pqV1(3, rd, rle, pqLevelsV1(1, pqRLE(1, 2)), pqIndices(1, pqRLE(0, 3)))}},
+		{name: "level length past the page", maxDef: 1, rows: 1, err: "run past the end",
+			pages: []file.Page{pqV1(1, plain, rle, []byte{200, 0, 0, 0, 2, 1})}},
+		{name: "level above the maximum", maxDef: 1, rows: 2, err: "definition level 2",
+			pages: []file.Page{dict, pqV1(2, rd, rle, pqLevelsV1(1, pqRLE(2, 2)), pqIndices(1, pqRLE(0, 2)))}},
+		{name: "PLAIN value past the page", maxDef: 0, rows: 2, err: "runs past the end",
+			pages: []file.Page{pqV1(2, plain, rle, pqPlainBytes("ok"), []byte{50, 0, 0, 0, 'x'})}},
+		{name: "PLAIN length cut off", maxDef: 0, rows: 2, err: "cut off",
+			pages: []file.Page{pqV1(2, plain, rle, pqPlainBytes("ok"), []byte{1, 0})}},
+		{name: "two dictionaries", maxDef: 0, rows: 2, err: "more than one dictionary",
+			pages: []file.Page{dict, pqV1(1, rd, rle, pqIndices(1, pqRLE(0, 1))), dict, pqV1(1, rd, rle, pqIndices(1, pqRLE(0, 1)))}},
+		{name: "dictionary not PLAIN", maxDef: 0, rows: 1, err: "must be PLAIN",
+			pages: []file.Page{pqDictPage(rd, "a"), pqV1(1, rd, rle, pqIndices(1, pqRLE(0, 1)))}},
+		{name: "dictionary values cut off", maxDef: 0, rows: 1, err: "dictionary page",
+			pages: []file.Page{file.NewDictionaryPage(memory.NewBufferBytes(pqPlainBytes("abc", "de")[:9]), 2, plain), pqV1(1, rd, rle, pqIndices(1, pqRLE(0, 1)))}},
+		{name: "too few rows", maxDef: 0, rows: 3, err: "1 rows short",
+			pages: []file.Page{pqV1(2, plain, rle, pqPlainBytes("a", "b"))}},
+		{name: "too many rows", maxDef: 0, rows: 2, err: "more values than the row group's 2 rows",
+			pages: []file.Page{pqV1(1, plain, rle, pqPlainBytes("a")), pqV1(2, plain, rle, pqPlainBytes("b", "c"))}},
+		{name: "a page after the rows", maxDef: 0, rows: 1, err: "more values than the row group's 1 rows",
+			pages: []file.Page{pqV1(1, plain, rle, pqPlainBytes("a")), pqV1(1, plain, rle, pqPlainBytes("b"))}},
+		{name: "indices before the dictionary go to arrow-go", maxDef: 0, rows: 1, err: "arrow-go's reader asked for after 0 rows",
+			pages: []file.Page{pqV1(1, rd, rle, pqIndices(1, pqRLE(0, 1)))}},
+		{name: "DELTA page goes to arrow-go", maxDef: 0, rows: 3, err: "arrow-go's reader asked for after 2 rows",
+			pages: []file.Page{pqV1(2, plain, rle, pqPlainBytes("a", "b")), pqV1(1, parquet.Encodings.DeltaLengthByteArray, rle, []byte{1, 2, 3})}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, size := range []int{1, 2, 64} {
+				col := &pqCol{name: "c", kind: pqBytes, phys: parquet.Types.ByteArray, maxDef: tc.maxDef}
+				c := &pqByteChunk{pr: &pqFakePages{pages: slices.Clone(tc.pages)}, maxDef: tc.maxDef, levelWidth: bits.Len16(uint16(tc.maxDef))}
+				c.openArrow = func() (*file.ByteArrayColumnChunkReader, error) {
+					return nil, fmt.Errorf("arrow-go's reader asked for after %d rows", c.rowsBefore)
+				}
+				r := &pqReader{col: col, idx: make([]int32, size), pages: c, str: make([]string, size), strBad: make([]bool, size)}
+				var got []string
+				var bad []int
+				err := func() (err error) {
+					defer func() {
+						if p := recover(); p != nil {
+							err = fmt.Errorf("PANIC %v", p)
+						}
+					}()
+					for done := 0; done < tc.rows; {
+						n := min(size, tc.rows-done)
+						if err := r.read(n); err != nil {
+							return err
+						}
+						for i := range n {
+							if j := r.idx[i]; j < 0 {
+								got = append(got, null)
+							} else {
+								if r.strBad[j] {
+									bad = append(bad, done+i)
+								}
+								got = append(got, r.str[j])
+							}
+						}
+						done += n
+					}
+					return r.finish(int64(tc.rows))
+				}()
+				if tc.err != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.err) {
+						t.Fatalf("batches of %d: error %v, want one saying %q", size, err, tc.err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("batches of %d: %v", size, err)
+				}
+				if !slices.Equal(got, tc.want) || !slices.Equal(bad, tc.bad) {
+					t.Fatalf("batches of %d: %q (not UTF-8: %v), want %q (%v)", size, got, bad, tc.want, tc.bad)
+				}
+			}
+		})
+	}
+}
+
+// TestPQPagesCorrupt overwrites every other byte of the text column
+// chunks of small uncompressed files in turn (the odd ones in one file,
+// the even ones in the other): reading never panics or hangs, a
+// failure is a *record.Error naming the file (and the column, for a fault
+// in a row group), and page by page fails where arrow-go's reader fails
+// or reads what it reads. (arrow-go's page reader itself panics on some
+// corrupt page headers, both ways; Decode turns that into an error naming
+// the file and row group.)
+func TestPQPagesCorrupt(t *testing.T) {
+	rec := pqTestRecord(60)
+	defer rec.Release()
+	opts := &Options{Columns: map[record.Field]string{
+		record.TxnTime: "terminal_id", record.MerchantID: "merchant_id", record.TerminalModel: "long",
+		record.Amount: "resp_code", record.RespCode: "resp_code", record.RespMsg: "resp_msg",
+	}}
+	for _, v2 := range []bool{false, true} {
+		props := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Uncompressed), parquet.WithDataPageSize(256), parquet.WithBatchSize(16)}
+		for _, f := range rec.Schema().Fields() {
+			props = append(props, parquet.WithDictionaryCostFallbackFor(f.Name, false))
+		}
+		if v2 {
+			props = append(props, parquet.WithDataPageVersion(parquet.DataPageV2))
+		}
+		path := pqWriteSlices(t, rec, 20, props)
+		orig, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The byte range of the text columns' chunks (the first three).
+		pf, err := file.OpenParquetFile(path, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc0, _ := pf.MetaData().RowGroup(0).ColumnChunk(0)
+		cc2, _ := pf.MetaData().RowGroup(0).ColumnChunk(2)
+		from := cc0.DataPageOffset()
+		if cc0.HasDictionaryPage() && cc0.DictionaryPageOffset() > 0 {
+			from = min(from, cc0.DictionaryPageOffset())
+		}
+		to := cc2.DataPageOffset() + cc2.TotalCompressedSize()
+		pf.Close()
+		var failed, same, read int
+		for at := from; at < to; at++ {
+			if (at%2 == 0) == v2 {
+				continue
+			}
+			data := slices.Clone(orig)
+			if data[at] ^= 0x21; at%4 < 2 && orig[at] != 0xff {
+				data[at] = 0xff
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var oldBs, gotBs []*record.Batch
+			var oldErr, gotErr error
+			ok := true
+			for _, off := range []bool{true, false} {
+				pqPagesOff = off
+				_, ok2 := pqRun(t, fmt.Sprintf("byte %d", at), 10*time.Second, func() error {
+					_, bs, err := readAll(t, path, opts)
+					if off {
+						oldBs, oldErr = bs, err
+					} else {
+						gotBs, gotErr = bs, err
+					}
+					return nil
+				})
+				ok = ok && ok2
+			}
+			pqPagesOff = false
+			if !ok {
+				return
+			}
+			if gotErr != nil {
+				failed++
+				var re *record.Error
+				if !errors.As(gotErr, &re) || re.File != path {
+					t.Fatalf("byte %d: the error is not a *record.Error naming the file: %v", at, gotErr)
+				}
+				panicked := strings.Contains(gotErr.Error(), "decoder failed")
+				if strings.Contains(gotErr.Error(), "row group") && re.Column == "" && !panicked {
+					t.Errorf("byte %d: a fault in a row group names no column: %v", at, gotErr)
+				}
+				if panicked && oldErr == nil {
+					t.Errorf("byte %d: a panic page by page where arrow-go's reader reads: %v", at, gotErr)
+				}
+				continue
+			}
+			if oldErr == nil {
+				if !reflect.DeepEqual(oldBs, gotBs) {
+					t.Errorf("byte %d: both read, differently", at)
+				}
+				same++
+			} else {
+				read++
+				t.Logf("byte %d: read page by page; arrow-go's reader: %v", at, oldErr)
+			}
+		}
+		t.Logf("v2=%v: bytes %d-%d: %d failed, %d read alike, %d read where arrow-go's reader failed", v2, from, to, failed, same, read)
+	}
 }
