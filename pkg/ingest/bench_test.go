@@ -1,11 +1,14 @@
 package ingest
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/payops/analyze/pkg/samplegen"
 )
 
 func benchCSV(b *testing.B, rows int) (string, int64) {
@@ -48,4 +51,63 @@ func countRows(b *testing.B, path string) int {
 		n += bt.Len
 	}
 	return n
+}
+
+// BenchmarkParquetRowGroup decodes one row group of a generated export
+// (samplegen's layout: 131072 rows, text columns dictionary encoded but
+// txn_id and pan) with every text column read through arrow-go's column
+// chunk reader, and page by page (pqdict.go). Bytes are the row group's
+// compressed size.
+func BenchmarkParquetRowGroup(b *testing.B) {
+	var buf bytes.Buffer
+	if err := samplegen.Write(&buf, samplegen.Options{Rows: samplegen.ParquetRowGroup, Seed: 1, Merchants: 2000, Format: samplegen.FormatParquet}); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "export.parquet")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	osf, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fc := &fileCtx{path: path, opts: &Options{}, parquet: true}
+	src, err := openParquet(fc, osf, osf, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.close()
+	s := src.(*parquetSource)
+	if s.pqf.pf.NumRowGroups() != 1 {
+		b.Fatalf("%d row groups", s.pqf.pf.NumRowGroups())
+	}
+	rows := s.pqf.pf.RowGroup(0).NumRows()
+	for _, way := range []struct {
+		name string
+		off  bool
+	}{{"arrow", true}, {"pages", false}} {
+		b.Run(way.name, func(b *testing.B) {
+			pqPagesOff = way.off
+			defer func() { pqPagesOff = false }()
+			b.SetBytes(s.pqf.pf.MetaData().RowGroup(0).TotalCompressedSize())
+			b.ReportAllocs()
+			for b.Loop() {
+				if !s.pqf.h.acquire() {
+					b.Fatal("the file is closed")
+				}
+				p := &parquetPart{src: s, ref: &pqPartRef{h: s.pqf.h}, rows: rows}
+				bs, err := p.Decode()
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for _, bt := range bs {
+					n += bt.Read
+				}
+				if n != int(rows) {
+					b.Fatalf("%d rows read, want %d", n, rows)
+				}
+			}
+		})
+	}
 }

@@ -680,15 +680,12 @@ func (p *parquetPart) Decode() (bs []*record.Batch, err error) {
 	readers := make([]*pqReader, len(p.src.fields))
 	for k := range p.src.fields {
 		col := p.src.fields[k].col
-		cr, err := rg.Column(col.leaf)
+		r, err := openPQReader(rg, col, size)
 		if err != nil {
 			return nil, p.fault(col, err)
 		}
-		if cr == nil {
-			return nil, p.fault(col, fmt.Errorf("unsupported physical type %s", col.phys))
-		}
-		defer cr.Close()
-		readers[k] = newPQReader(col, cr, size)
+		defer r.close()
+		readers[k] = r
 	}
 
 	rb := newRowBuilder(fc)
@@ -728,17 +725,15 @@ func (p *parquetPart) Decode() (bs []*record.Batch, err error) {
 		done += int64(n)
 	}
 	for k, r := range readers {
-		if r.cr.HasNext() {
-			return nil, p.fault(p.src.fields[k].col, fmt.Errorf("the column chunk holds more values than the row group's %d rows", p.rows))
-		}
-		if err := r.cr.Err(); err != nil {
+		if err := r.finish(p.rows); err != nil {
 			return nil, p.fault(p.src.fields[k].col, err)
 		}
 	}
 	return bs, nil
 }
 
-// pqReader reads one column chunk in batches.
+// pqReader reads one column chunk in batches, through arrow-go's column
+// chunk reader (cr) or page by page (pages, see pqdict.go).
 type pqReader struct {
 	col  *pqCol
 	cr   file.ColumnChunkReader
@@ -753,6 +748,11 @@ type pqReader struct {
 	f64  []float64
 	ba   []parquet.ByteArray
 	fl   []parquet.FixedLenByteArray
+	// read page by page: cr is nil, and the values are text whose UTF-8
+	// is checked
+	pages  *pqByteChunk
+	str    []string
+	strBad []bool
 }
 
 func newPQReader(col *pqCol, cr file.ColumnChunkReader, size int) *pqReader {
@@ -784,6 +784,9 @@ func newPQReader(col *pqCol, cr file.ColumnChunkReader, size int) *pqReader {
 // read reads the next n rows. Byte arrays come back cloned into fresh
 // buffers, which the batch's strings may share.
 func (r *pqReader) read(n int) error {
+	if r.pages != nil {
+		return r.pages.read(r, n)
+	}
 	var defs []int16
 	if r.defs != nil {
 		defs = r.defs[:n]
@@ -849,6 +852,9 @@ func (r *pqReader) read(n int) error {
 
 // bytesAt returns value j of a byte-array column.
 func (r *pqReader) bytesAt(j int32) []byte {
+	if r.str != nil {
+		return pqBytesOf(r.str[j])
+	}
 	if r.ba != nil {
 		return r.ba[j]
 	}
@@ -1216,6 +1222,10 @@ func (cv *pqConverter) convert(readers []*pqReader, n int) {
 // convertBytes takes byte-array values as text. They were cloned by the
 // reader into buffers of their own, which the strings share.
 func (cv *pqConverter) convertBytes(k int, c *pqConvCol, r *pqReader, n int) {
+	if r.pages != nil {
+		cv.convertPages(k, c, r, n)
+		return
+	}
 	for i := 0; i < n; i++ {
 		j := r.idx[i]
 		if j < 0 {
@@ -1497,15 +1507,12 @@ func (p *parquetPart) readRaw(pqf *pqFile) (rows [][]string, err error) {
 	readers := make([]*pqReader, len(pqf.cols))
 	for k := range pqf.cols {
 		col := &pqf.cols[k]
-		cr, err := rg.Column(col.leaf)
+		r, err := openPQReader(rg, col, size)
 		if err != nil {
 			return nil, p.fault(col, err)
 		}
-		if cr == nil {
-			return nil, p.fault(col, fmt.Errorf("unsupported physical type %s", col.phys))
-		}
-		defer cr.Close()
-		readers[k] = newPQReader(col, cr, size)
+		defer r.close()
+		readers[k] = r
 	}
 	var buf []byte
 	for done := int64(0); done < p.rows; {
@@ -1531,10 +1538,7 @@ func (p *parquetPart) readRaw(pqf *pqFile) (rows [][]string, err error) {
 		done += int64(n)
 	}
 	for _, r := range readers {
-		if r.cr.HasNext() {
-			return nil, p.fault(r.col, fmt.Errorf("the column chunk holds more values than the row group's %d rows", p.rows))
-		}
-		if err := r.cr.Err(); err != nil {
+		if err := r.finish(p.rows); err != nil {
 			return nil, p.fault(r.col, err)
 		}
 	}
