@@ -529,6 +529,7 @@ type session struct {
 	rej         *rejectLog
 	stopProfile func()
 	quiet       bool
+	undoGC      []func() // put back the collector settings run changed
 }
 
 // start validates popts and opens what the run writes to; close releases
@@ -568,6 +569,10 @@ func (o *runOptions) start(popts *pipeline.Options, bom bool) (*session, error) 
 
 func (s *session) close() {
 	s.stopProfile()
+	for _, undo := range slices.Backward(s.undoGC) {
+		undo()
+	}
+	s.undoGC = nil
 	if s.set != nil {
 		s.set.Abort() // a no-op after Commit
 	}
@@ -580,12 +585,15 @@ func (s *session) close() {
 func (s *session) run(ctx context.Context, env *Env, popts pipeline.Options) (*pipeline.Result, error) {
 	// Live memory is bounded by the batches in flight, so collecting less
 	// often costs little memory and saves the write barriers of a
-	// column-per-field batch (see README, memory model).
+	// column-per-field batch (see README, memory model). The settings last
+	// until close: writing the tables of a million merchants holds more
+	// than counting them did, and without the limit the heap doubles.
 	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(200))
+		prev := debug.SetGCPercent(200)
+		s.undoGC = append(s.undoGC, func() { debug.SetGCPercent(prev) })
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		defer followLiveHeap()()
+		s.undoGC = append(s.undoGC, followLiveHeap())
 	}
 	bar := startProgress(env.Stderr, s.quiet, &popts)
 	res, err := pipeline.Run(ctx, popts)

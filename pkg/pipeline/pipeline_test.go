@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -236,33 +235,6 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	cancel()
-}
-
-func TestIDSet(t *testing.T) {
-	s := newIDSet()
-	ref := map[uint64]bool{}
-	for i := uint64(0); i < 200000; i++ {
-		h := (i*0x9E3779B97F4A7C15)&0xFFFFF + 2 // many repeats
-		if s.add(h) == ref[h] {
-			t.Fatalf("add(%d) disagrees", h)
-		}
-		ref[h] = true
-		if i%3 == 0 {
-			s.remove(h)
-			delete(ref, h)
-		}
-	}
-	if s.n != len(ref) {
-		t.Fatalf("size %d, want %d", s.n, len(ref))
-	}
-	for h := range ref {
-		if s.add(h) {
-			t.Fatalf("%d lost", h)
-		}
-	}
-	if !reflect.DeepEqual(s.n, len(ref)) {
-		t.Fatal("size changed")
-	}
 }
 
 // TestFileVanishesMidRun deletes an input after the run has started and

@@ -239,21 +239,25 @@ func hashIDs(bs []*record.Batch) [][]uint64 {
 // counts. Rows without an id (hash 0) are never duplicates.
 func (s *sequencer) dedup(b *record.Batch, hashes []uint64, stage bool) int64 {
 	var n int64
-	for i, h := range hashes {
-		if h == 0 {
-			continue
-		}
-		if s.ids.add(h) {
-			if stage {
-				s.fileIDs = append(s.fileIDs, h)
+	for c0 := 0; c0 < len(hashes); c0 += touchChunk {
+		chunk := hashes[c0:min(c0+touchChunk, len(hashes))]
+		s.ids.touch(chunk)
+		for j, h := range chunk {
+			if h == 0 {
+				continue
 			}
-			continue
+			if s.ids.add(h) {
+				if stage {
+					s.fileIDs = append(s.fileIDs, h)
+				}
+				continue
+			}
+			if b.Dup == nil {
+				b.Dup = make([]bool, b.Len)
+			}
+			b.Dup[c0+j] = true
+			n++
 		}
-		if b.Dup == nil {
-			b.Dup = make([]bool, b.Len)
-		}
-		b.Dup[i] = true
-		n++
 	}
 	return n
 }
