@@ -65,8 +65,7 @@ type result2 struct {
 // not safe for concurrent use.
 type Matcher struct {
 	c       *Classifier
-	cache   map[key]*entry
-	front   [frontSize]*entry
+	cache   map[key]result
 	cache2  map[key2]result2
 	nextID  uint32
 	kwIDs   map[string]uint32
@@ -80,7 +79,7 @@ type Matcher struct {
 // NewMatcher returns a Matcher over c's rules.
 func (c *Classifier) NewMatcher() *Matcher {
 	w := c.kw.words()
-	return &Matcher{c: c, cache: make(map[key]*entry, 256), cache2: make(map[key2]result2, 256),
+	return &Matcher{c: c, cache: make(map[key]result, 256), cache2: make(map[key2]result2, 256),
 		kwIDs: make(map[string]uint32), scratch: make([]uint64, w), kwKey: make([]byte, 8*w)}
 }
 
@@ -101,40 +100,12 @@ func (m *Matcher) Classify(code, subcode, paymentMethod, channel string) (record
 	return r2.out, r2.ns
 }
 
-// entry is a first-level cache entry with its own copy of the key.
-type entry struct {
-	k key
-	r result
-}
-
-// frontSize is the slots of the direct-mapped table before the cache map:
-// a few hundred keys in a file, and a slot hit (a few byte compares)
-// costs a fraction of hashing four strings.
-const frontSize = 1024
-
-// frontSlot picks k's slot from its lengths and end bytes.
-func frontSlot(k *key) int {
-	h := uint(len(k.code))*0x9E37 ^ uint(len(k.subcode))*0x85EB ^ uint(len(k.paymentMethod))*0xC2B3 ^ uint(len(k.channel))*0x27D5
-	for _, s := range [4]string{k.code, k.subcode, k.paymentMethod, k.channel} {
-		if s != "" {
-			h = h*31 + uint(s[0])<<1 + uint(s[len(s)-1])
-		}
-	}
-	return int((h ^ h>>10) % frontSize)
-}
-
 func (m *Matcher) lookup(k key) result {
-	slot := frontSlot(&k)
-	if e := m.front[slot]; e != nil && e.k == k {
-		return e.r
-	}
-	if e, ok := m.cache[k]; ok {
-		m.front[slot] = e
-		return e.r
+	if r, ok := m.cache[k]; ok {
+		return r
 	}
 	if len(m.cache) >= maxCache {
 		clear(m.cache)
-		m.front = [frontSize]*entry{}
 		clear(m.cache2) // its keys name first-level entries
 	}
 	er := evalRow{code: k.code, sub: k.subcode, pm: k.paymentMethod, ch: k.channel}
@@ -149,9 +120,7 @@ func (m *Matcher) lookup(k key) result {
 	}
 	// Batch strings may live in an arena that is reused after the batch;
 	// the cache outlives it, so it keeps copies.
-	e := &entry{k: key{strings.Clone(k.code), strings.Clone(k.subcode), strings.Clone(k.paymentMethod), strings.Clone(k.channel)}, r: r}
-	m.cache[e.k] = e
-	m.front[slot] = e
+	m.cache[key{strings.Clone(k.code), strings.Clone(k.subcode), strings.Clone(k.paymentMethod), strings.Clone(k.channel)}] = r
 	return r
 }
 
