@@ -137,11 +137,13 @@ func check(t *testing.T, name string, want, got map[string]int64) {
 }
 
 // The SQL reproduces pkg/classify on generated data, for both plans and
-// both input formats (the parquet file holds the same rows as the CSV).
+// every input format DuckDB reads (the parquet and gzip files hold the
+// same rows as the CSV; read_csv decompresses by the .gz extension).
 func TestDuckMatchesClassifyOnSamples(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{}
-	for _, f := range []string{samplegen.FormatCSV, samplegen.FormatParquet} {
+	formats := []string{samplegen.FormatCSV, samplegen.FormatParquet, samplegen.FormatCSVGzip}
+	for _, f := range formats {
 		p := filepath.Join(dir, "x."+f)
 		w, err := os.Create(p)
 		if err != nil {
@@ -154,7 +156,7 @@ func TestDuckMatchesClassifyOnSamples(t *testing.T) {
 		files[f] = p
 	}
 	want := expected(t, files[samplegen.FormatCSV])
-	for _, f := range []string{samplegen.FormatCSV, samplegen.FormatParquet} {
+	for _, f := range formats {
 		for _, plan := range []string{"pregroup", "naive"} {
 			for _, dedup := range []string{dedupGroup, dedupDistinct} {
 				check(t, f+"/"+plan+"/"+dedup, want, duckMerchants(t, duckConfig{file: files[f], plan: plan, dedup: dedup}))

@@ -1,9 +1,11 @@
 // Command duckbench compares analyze with DuckDB on the same generated
 // export: wall time, throughput and peak RSS of each, run alternately in
 // subprocesses, and whether their per-merchant × cause and per-model ×
-// cause decline counts agree.
+// cause decline counts agree. Besides UTF-8 CSV and Parquet, it times
+// analyze on GBK CSV (against its UTF-8 CSV time), on gzipped CSV (against
+// zcat, and DuckDB) and with 1 worker against -threads workers.
 //
-//	cd bench && go run ./cmd/duckbench                 # 5M rows, csv and parquet, 3 runs each
+//	cd bench && go run ./cmd/duckbench                 # 5M rows, all scenarios, 3 runs each
 //	go run ./cmd/duckbench -rows 200000 -runs 1 -duck-only
 //	go run ./cmd/duckbench -record                     # also write results/YYYY-MM-DD.md
 //
@@ -40,7 +42,7 @@ type config struct {
 	rows, runs, threads, merchants int
 	seed                           uint64
 	analyze, work, codes           string
-	scenarios                      []string
+	scenarios                      []scenarioSpec
 	record, duckOnly               bool
 	plan                           string
 	dedup                          string
@@ -71,7 +73,7 @@ func run(args []string) error {
 	fs.StringVar(&c.analyze, "analyze", "../analyze", "analyze binary (make build)")
 	fs.StringVar(&c.work, "work", "work", "directory for generated inputs and outputs")
 	fs.StringVar(&c.codes, "codes", "", "code table CSV loaded into DuckDB and given to analyze (default: exported with analyze rules codes into the work directory)")
-	scen := fs.String("scenarios", "csv,parquet", "comma-separated: csv, parquet")
+	scen := fs.String("scenarios", scenarioNames(), "comma-separated, run in this order whatever the order given: "+scenarioNames())
 	fs.BoolVar(&c.record, "record", false, "also write results/YYYY-MM-DD.md")
 	fs.BoolVar(&c.duckOnly, "duck-only", false, "run only the DuckDB side")
 	fs.StringVar(&c.plan, "plan", "pregroup", "DuckDB plan: pregroup (group, then join causes) or naive (join every row)")
@@ -79,11 +81,9 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c.scenarios = strings.Split(*scen, ",")
-	for _, s := range c.scenarios {
-		if s != "csv" && s != "parquet" {
-			return fmt.Errorf("scenario %q: expected csv or parquet", s)
-		}
+	var err error
+	if c.scenarios, err = parseScenarios(*scen); err != nil {
+		return err
 	}
 	if c.runs < 1 || c.rows < 1 {
 		return errors.New("-runs and -rows must be positive")
@@ -109,6 +109,10 @@ func run(args []string) error {
 	}
 	var results []scenarioResult
 	for _, s := range c.scenarios {
+		if c.duckOnly && !s.duck {
+			fmt.Printf("\n== %s: skipped, DuckDB does not run in it (-duck-only)\n", s.name)
+			continue
+		}
 		file, err := ensureInput(c, s)
 		if err != nil {
 			return err
@@ -116,6 +120,9 @@ func run(args []string) error {
 		r, err := runScenario(c, self, s, file)
 		if err != nil {
 			return err
+		}
+		if s.name == "gbk" {
+			r.csv = analyzeOf(results, "csv")
 		}
 		printScenario(os.Stdout, c, r)
 		results = append(results, r)
@@ -126,6 +133,18 @@ func run(args []string) error {
 			return err
 		}
 		fmt.Println("recorded in", path)
+	}
+	return nil
+}
+
+// analyzeOf is a copy of the analyze runs of scenario name, or nil when it
+// did not run.
+func analyzeOf(rs []scenarioResult, name string) *toolResult {
+	for _, r := range rs {
+		if r.name == name {
+			t := r.analyze
+			return &t
+		}
 	}
 	return nil
 }
@@ -154,13 +173,10 @@ func exportCodes(dir string) (string, error) {
 
 // ensureInput generates the scenario's input unless a file with the same
 // options and size is already there (a marker file records both).
-func ensureInput(c config, scenario string) (string, error) {
-	o := samplegen.Options{Rows: c.rows, Seed: c.seed, Merchants: c.merchants, Format: samplegen.FormatCSV}
-	name := fmt.Sprintf("export-%d-seed%d-m%d.csv", c.rows, c.seed, c.merchants)
-	if scenario == "parquet" {
-		o.Format = samplegen.FormatParquet
-		name = strings.TrimSuffix(name, ".csv") + ".parquet"
-	}
+// Scenarios with the same format and header (csv, scaling) share the file.
+func ensureInput(c config, s scenarioSpec) (string, error) {
+	o := samplegen.Options{Rows: c.rows, Seed: c.seed, Merchants: c.merchants, Format: s.format, Header: s.header}
+	name := fmt.Sprintf("export-%d-seed%d-m%d%s", c.rows, c.seed, c.merchants, s.suffix)
 	path := filepath.Join(c.work, name)
 	marker := path + ".marker"
 	fp, err := generatorFingerprint(o)
@@ -277,12 +293,16 @@ func (t *toolResult) firstErr() error {
 }
 
 type scenarioResult struct {
+	spec          scenarioSpec
 	name, file    string
 	size          int64
+	plain         int64 // bytes of CSV parsed: size, uncompressed for gzip
 	rows          int
-	cat           time.Duration
-	analyze, duck toolResult
-	rules         toolResult // analyze with its default rules (the real job)
+	limit         time.Duration // cat or zcat FILE > /dev/null (spec.limit)
+	analyze, duck toolResult    // analyze --workers -threads (scaling too) and DuckDB
+	rules         toolResult    // analyze with its default rules (the real job)
+	single        toolResult    // analyze --workers 1 (scaling)
+	csv           *toolResult   // the csv scenario's analyze (for gbk), nil if it did not run
 	cmp           []comparison
 	cmpErr        error
 	analyzeOut    string
@@ -291,41 +311,71 @@ type scenarioResult struct {
 	loadAfter     string
 }
 
-func runScenario(c config, self, scenario, file string) (scenarioResult, error) {
+// step is one command of a scenario's round.
+type step struct {
+	label string
+	argv  []string
+	log   string
+	res   *toolResult
+}
+
+// alternate runs every step once per round, runs rounds in all, so that a
+// change in the machine's load falls on all of the steps alike.
+func alternate(scenario string, runs int, steps []step) {
+	for i := range runs {
+		for _, s := range steps {
+			fmt.Printf("%s run %d/%d: %s...", scenario, i+1, runs, s.label)
+			m := measure(exec.Command(s.argv[0], s.argv[1:]...), s.log)
+			fmt.Println(" " + describe(m))
+			s.res.runs = append(s.res.runs, m)
+		}
+	}
+}
+
+func runScenario(c config, self string, s scenarioSpec, file string) (scenarioResult, error) {
 	st, err := os.Stat(file)
 	if err != nil {
 		return scenarioResult{}, err
 	}
-	r := scenarioResult{name: scenario, file: file, size: st.Size(), rows: c.rows}
+	r := scenarioResult{spec: s, name: s.name, file: file, size: st.Size(), rows: c.rows}
 	r.loadBefore = loadAvg()
-	r.cat = catTime(file)
-	r.analyzeOut = filepath.Join(c.work, "out-analyze-"+scenario)
-	r.duckOut = filepath.Join(c.work, "out-duck-"+scenario)
-	for i := range c.runs {
-		if !c.duckOnly {
-			fmt.Printf("%s run %d/%d: analyze...", scenario, i+1, c.runs)
-			// The same job as DuckDB's: a join on the code table alone.
-			m := measure(exec.Command(c.analyze, "run", "--workers", fmt.Sprint(c.threads), "--no-default-rules", "--rules", c.codes,
-				"-o", r.analyzeOut, file), filepath.Join(c.work, "analyze-"+scenario+".log"))
-			fmt.Println(" " + describe(m))
-			r.analyze.runs = append(r.analyze.runs, m)
+	r.limit, r.plain = limitTime(s.limit, file)
+	if r.plain == 0 {
+		r.plain = r.size
+	}
+	r.analyzeOut = filepath.Join(c.work, "out-analyze-"+s.name)
+	r.duckOut = filepath.Join(c.work, "out-duck-"+s.name)
+	logFile := func(tool string) string { return filepath.Join(c.work, tool+"-"+s.name+".log") }
+	// The same job as DuckDB's: a join on the code table alone.
+	analyze := func(workers int, out string) []string {
+		return []string{c.analyze, "run", "--workers", fmt.Sprint(workers), "--no-default-rules", "--rules", c.codes, "-o", out, file}
+	}
+	var steps []step
+	switch {
+	case c.duckOnly:
+	case s.scaling:
+		steps = append(steps,
+			step{"analyze --workers 1", analyze(1, r.analyzeOut+"-w1"), logFile("analyze-w1"), &r.single},
+			step{fmt.Sprintf("analyze --workers %d", c.threads), analyze(c.threads, r.analyzeOut), logFile("analyze"), &r.analyze})
+	default:
+		steps = append(steps, step{"analyze", analyze(c.threads, r.analyzeOut), logFile("analyze"), &r.analyze})
+		if s.rules {
 			// The real job: the default rules (conditions, keywords,
 			// capabilities), to see what they cost over the code table.
-			fmt.Printf("%s run %d/%d: analyze with default rules...", scenario, i+1, c.runs)
-			m = measure(exec.Command(c.analyze, "run", "--workers", fmt.Sprint(c.threads), "-o", r.analyzeOut+"-rules", file),
-				filepath.Join(c.work, "analyze-rules-"+scenario+".log"))
-			fmt.Println(" " + describe(m))
-			r.rules.runs = append(r.rules.runs, m)
+			steps = append(steps, step{"analyze with default rules",
+				[]string{c.analyze, "run", "--workers", fmt.Sprint(c.threads), "-o", r.analyzeOut + "-rules", file},
+				logFile("analyze-rules"), &r.rules})
 		}
-		fmt.Printf("%s run %d/%d: duckdb...", scenario, i+1, c.runs)
-		cmd := exec.Command(self, duckChildCmd, "-file", file, "-codes", c.codes, "-out", r.duckOut,
-			"-threads", fmt.Sprint(c.threads), "-plan", c.plan, "-dedup", c.dedup)
-		m := measure(cmd, filepath.Join(c.work, "duck-"+scenario+".log"))
-		fmt.Println(" " + describe(m))
-		r.duck.runs = append(r.duck.runs, m)
 	}
+	if s.duck {
+		steps = append(steps, step{"duckdb",
+			[]string{self, duckChildCmd, "-file", file, "-codes", c.codes, "-out", r.duckOut,
+				"-threads", fmt.Sprint(c.threads), "-plan", c.plan, "-dedup", c.dedup},
+			logFile("duck"), &r.duck})
+	}
+	alternate(s.name, c.runs, steps)
 	r.loadAfter = loadAvg()
-	if !c.duckOnly && r.analyze.firstErr() == nil && r.duck.firstErr() == nil {
+	if s.duck && !c.duckOnly && r.analyze.firstErr() == nil && r.duck.firstErr() == nil {
 		r.cmp, r.cmpErr = compareOutputs(r.analyzeOut, r.duckOut)
 	}
 	return r, nil
@@ -379,31 +429,47 @@ func measure(cmd *exec.Cmd, logPath string) measurement {
 	return m
 }
 
-// catTime is the time `cat FILE > /dev/null` takes with the file in the
-// page cache: the machine's limit for reading it. Median of three after a
-// warm-up read.
-func catTime(file string) time.Duration {
+// limitTime is the time `tool FILE > /dev/null` takes (tool cat or zcat)
+// with the file in the page cache: the machine's limit for reading it,
+// and for zcat its limit for decompressing it. Median of three after a
+// warm-up run, which also counts the bytes written (for zcat, the
+// uncompressed size). 0, 0 if the tool fails.
+func limitTime(tool, file string) (time.Duration, int64) {
 	var ds []time.Duration
+	var out countWriter
 	for i := range 4 {
-		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-		if err != nil {
-			return 0
+		cmd := exec.Command(tool, file)
+		if i == 0 {
+			cmd.Stdout = &out
+		} else {
+			devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+			if err != nil {
+				return 0, 0
+			}
+			defer devnull.Close()
+			// An *os.File: the tool writes to /dev/null itself, not
+			// through a pipe to this process.
+			cmd.Stdout = devnull
 		}
-		cmd := exec.Command("cat", file)
-		cmd.Stdout = devnull
 		t0 := time.Now()
-		err = cmd.Run()
+		err := cmd.Run()
 		d := time.Since(t0)
-		devnull.Close()
 		if err != nil {
-			return 0
+			return 0, 0
 		}
 		if i > 0 {
 			ds = append(ds, d)
 		}
 	}
 	slices.Sort(ds)
-	return ds[len(ds)/2]
+	return ds[len(ds)/2], out.n
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

@@ -37,7 +37,7 @@ func toolLine(name string, t *toolResult, r scenarioResult) []string {
 		fmt.Sprintf("%.2f s", seconds(med)),
 		fmt.Sprintf("%.2f s", seconds(t.medianCPU())),
 		fmt.Sprintf("%.0f", rate(float64(r.rows), med)),
-		fmt.Sprintf("%.0f", rate(float64(r.size)/1e6, med)),
+		fmt.Sprintf("%.0f", rate(float64(r.plain)/1e6, med)),
 		mib(t.peakRSS()),
 		fmt.Sprintf("%d/%d", len(ok), len(t.runs)),
 	}
@@ -57,25 +57,77 @@ func duckQueryMedian(t *toolResult) time.Duration {
 	return ds[len(ds)/2]
 }
 
+// toolLines are the summary rows of the tools the scenario runs.
+func toolLines(c config, r scenarioResult) [][]string {
+	if r.spec.scaling {
+		return [][]string{toolLine("analyze -w 1", &r.single, r), toolLine(fmt.Sprintf("analyze -w %d", c.threads), &r.analyze, r)}
+	}
+	out := [][]string{toolLine("analyze", &r.analyze, r)}
+	if r.spec.duck {
+		out = append(out, toolLine("duckdb", &r.duck, r))
+	}
+	if r.spec.rules {
+		out = append(out, toolLine("analyze+rules", &r.rules, r))
+	}
+	return out
+}
+
+// sizeText is the input's size, and for a compressed input the size of
+// the CSV inside, which the MB/s figures are of.
+func sizeText(r scenarioResult) string {
+	s := fmt.Sprintf("%.1f MB", float64(r.size)/1e6)
+	if r.plain != r.size {
+		s += fmt.Sprintf(", %.1f MB uncompressed", float64(r.plain)/1e6)
+	}
+	return s
+}
+
+// limitText is the limit's time and rate, e.g. "0.128 s (7789 MB/s)".
+func limitText(r scenarioResult, format string) string {
+	s := fmt.Sprintf(format, seconds(r.limit), rate(float64(r.plain)/1e6, r.limit))
+	if r.plain != r.size {
+		s += " of uncompressed CSV"
+	}
+	return s
+}
+
+// ratioLines compare the scenario's tools with each other, with the
+// machine's limit or with another scenario, as each scenario asks.
+func ratioLines(c config, r scenarioResult) []string {
+	var out []string
+	if a, d := r.analyze.median(), r.duck.median(); a > 0 && d > 0 {
+		out = append(out, fmt.Sprintf("analyze/duckdb: wall %.2fx, cpu %.2fx, peak RSS %.2fx", seconds(a)/seconds(d),
+			seconds(r.analyze.medianCPU())/seconds(r.duck.medianCPU()), float64(r.analyze.peakRSS())/float64(r.duck.peakRSS())))
+	}
+	if a, x := r.analyze.median(), r.rules.median(); a > 0 && x > 0 {
+		out = append(out, fmt.Sprintf("default rules / code table alone: wall %.2fx, cpu %.2fx", seconds(x)/seconds(a), seconds(r.rules.medianCPU())/seconds(r.analyze.medianCPU())))
+	}
+	switch r.spec.name {
+	case "gbk":
+		out = append(out, versus("analyze gbk/csv", &r.analyze, r.csv, "≤ 1.20x", "csv not run"))
+	case "gzip":
+		if a := r.analyze.median(); a > 0 {
+			out = append(out, fmt.Sprintf("analyze/zcat: wall %s (analyze %.0f MB/s, zcat %.0f MB/s of uncompressed CSV)",
+				ratio(a, r.limit), rate(float64(r.plain)/1e6, a), rate(float64(r.plain)/1e6, r.limit)))
+		}
+	case "scaling":
+		out = append(out, versus(fmt.Sprintf("analyze -w %d / -w 1", c.threads), &r.analyze, &r.single, "≤ 0.60x", "-w 1 not run"))
+	}
+	return out
+}
+
 func printScenario(w io.Writer, c config, r scenarioResult) {
-	fmt.Fprintf(w, "\n== %s: %s (%.1f MB, %d rows)\n", r.name, r.file, float64(r.size)/1e6, r.rows)
-	fmt.Fprintf(w, "cat FILE > /dev/null (page cache): %.3f s, %.0f MB/s; load average before %s, after %s\n",
-		seconds(r.cat), rate(float64(r.size)/1e6, r.cat), r.loadBefore, r.loadAfter)
+	fmt.Fprintf(w, "\n== %s: %s (%s, %d rows)\n", r.name, r.file, sizeText(r), r.rows)
+	fmt.Fprintf(w, "%s FILE > /dev/null (page cache): %s; load average before %s, after %s\n",
+		r.spec.limit, limitText(r, "%.3f s, %.0f MB/s"), r.loadBefore, r.loadAfter)
 	fmt.Fprintf(w, "%-13s %10s %10s %12s %8s %10s %6s\n", "tool", "median", "cpu", "rows/s", "MB/s", "peak RSS", "ok")
-	for _, l := range [][]string{toolLine("analyze", &r.analyze, r), toolLine("duckdb", &r.duck, r), toolLine("analyze+rules", &r.rules, r)} {
+	for _, l := range toolLines(c, r) {
 		fmt.Fprintf(w, "%-13s %10s %10s %12s %8s %10s %6s\n", l[0], l[1], l[2], l[3], l[4], l[5], l[6])
 	}
 	if q := duckQueryMedian(&r.duck); q > 0 {
 		fmt.Fprintf(w, "duckdb query alone (inside the process, median): %.2f s\n", seconds(q))
 	}
-	if a, d := r.analyze.median(), r.duck.median(); a > 0 && d > 0 {
-		fmt.Fprintf(w, "analyze/duckdb: wall %.2fx, cpu %.2fx, peak RSS %.2fx\n", seconds(a)/seconds(d),
-			seconds(r.analyze.medianCPU())/seconds(r.duck.medianCPU()), float64(r.analyze.peakRSS())/float64(r.duck.peakRSS()))
-	}
-	if a, x := r.analyze.median(), r.rules.median(); a > 0 && x > 0 {
-		fmt.Fprintf(w, "default rules / code table alone: wall %.2fx, cpu %.2fx\n", seconds(x)/seconds(a), seconds(r.rules.medianCPU())/seconds(r.analyze.medianCPU()))
-	}
-	for _, s := range compareLines(r) {
+	for _, s := range append(ratioLines(c, r), compareLines(r)...) {
 		fmt.Fprintln(w, s)
 	}
 }
@@ -116,19 +168,15 @@ func writeRecord(c config, rs []scenarioResult) (string, error) {
 	fmt.Fprintf(&b, "- DuckDB plan %q, dedup %q\n", c.plan, c.dedup)
 	fmt.Fprintf(&b, "- command: `go run ./cmd/duckbench %s`\n\n", strings.Join(os.Args[1:], " "))
 	for _, r := range rs {
-		fmt.Fprintf(&b, "## %s (%.1f MB)\n\n", r.name, float64(r.size)/1e6)
-		fmt.Fprintf(&b, "`cat FILE > /dev/null` from page cache: %.3f s (%.0f MB/s). 1-minute load average before the runs %s, after %s.\n\n",
-			seconds(r.cat), rate(float64(r.size)/1e6, r.cat), r.loadBefore, r.loadAfter)
+		fmt.Fprintf(&b, "## %s (%s)\n\n", r.name, sizeText(r))
+		fmt.Fprintf(&b, "`%s FILE > /dev/null` from page cache: %s. 1-minute load average before the runs %s, after %s.\n\n",
+			r.spec.limit, limitText(r, "%.3f s (%.0f MB/s)"), r.loadBefore, r.loadAfter)
 		b.WriteString("| tool | median wall | median cpu (user+sys) | rows/s | MB/s | peak RSS | ok runs |\n|---|---|---|---|---|---|---|\n")
-		for _, l := range [][]string{toolLine("analyze", &r.analyze, r), toolLine("duckdb", &r.duck, r), toolLine("analyze+rules", &r.rules, r)} {
+		for _, l := range toolLines(c, r) {
 			fmt.Fprintf(&b, "| %s |\n", strings.Join(l, " | "))
 		}
-		if a, x := r.analyze.median(), r.rules.median(); a > 0 && x > 0 {
-			fmt.Fprintf(&b, "\ndefault rules / code table alone: wall %.2fx, cpu %.2fx\n", seconds(x)/seconds(a), seconds(r.rules.medianCPU())/seconds(r.analyze.medianCPU()))
-		}
-		if a, d := r.analyze.median(), r.duck.median(); a > 0 && d > 0 {
-			fmt.Fprintf(&b, "\nanalyze/duckdb: wall %.2fx, cpu %.2fx, peak RSS %.2fx\n", seconds(a)/seconds(d),
-				seconds(r.analyze.medianCPU())/seconds(r.duck.medianCPU()), float64(r.analyze.peakRSS())/float64(r.duck.peakRSS()))
+		for _, l := range ratioLines(c, r) {
+			b.WriteString("\n" + l + "\n")
 		}
 		if lines := compareLines(r); len(lines) > 0 {
 			b.WriteString("\n```\n" + strings.Join(lines, "\n") + "\n```\n")
