@@ -17,6 +17,20 @@ type rawRow struct {
 	time    int64
 	hasAmt  bool // amount already in minor units (typed Parquet column)
 	amt     int64
+	// fill, when set, puts in val the text of typed values the reader left
+	// out (Parquet makes it only for a row that is rejected); at is the
+	// row's index for it. Call complete before reading such text.
+	fill func(r *rawRow, at int)
+	at   int
+}
+
+// complete fills in the text left out, once.
+func (r *rawRow) complete() {
+	if r.fill != nil {
+		fill := r.fill
+		r.fill = nil
+		fill(r, r.at)
+	}
 }
 
 // rowBuilder validates and normalizes rows into a batch. One per worker
@@ -102,6 +116,7 @@ func isText(f record.Field) bool {
 // reject records a row fault.
 // raw is the record as read (nil for Parquet, where the values are joined).
 func (rb *rowBuilder) reject(r *rawRow, column string, err error, raw []byte) {
+	r.complete()
 	e := &record.Error{Kind: record.KindRow, File: rb.file.path, Column: column, Err: err, Raw: record.MaskPANs(rb.file.display(raw, r))}
 	if rb.file.parquet {
 		e.Row = r.line
@@ -209,6 +224,7 @@ func (rb *rowBuilder) add(r *rawRow, raw []byte) {
 		amt = a
 	}
 	if amt < 0 && kind == record.Purchase {
+		r.complete()
 		rb.reject(r, fc.header(record.Amount), fmt.Errorf("%w: %s", errNegative, strings.TrimSpace(v[record.Amount])), raw)
 		return
 	}

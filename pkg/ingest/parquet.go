@@ -690,6 +690,7 @@ func (p *parquetPart) Decode() (bs []*record.Batch, err error) {
 
 	rb := newRowBuilder(fc)
 	cv := newPQConverter(fc, p.src.fields, size)
+	fill := cv.fillText
 	seq := p.seq
 	var row rawRow
 	for done := int64(0); done < p.rows; {
@@ -702,7 +703,7 @@ func (p *parquetPart) Decode() (bs []*record.Batch, err error) {
 		b := rb.start(seq, n)
 		cv.convert(readers, n)
 		for i := 0; i < n; i++ {
-			row = rawRow{line: p.first + done + int64(i) + 1}
+			row = rawRow{line: p.first + done + int64(i) + 1, fill: fill, at: i}
 			for k := range cv.cols {
 				row.val[cv.cols[k].field] = cv.cols[k].text[i]
 			}
@@ -1113,6 +1114,7 @@ type pqConverter struct {
 	timeCol *pqConvCol
 	amtCol  *pqConvCol
 	arena   pqArena
+	readers []*pqReader // of the batch being converted, for fillText
 	// the wall-clock hour (Unix hours) whose start in loc is base
 	hourAt int64
 	base   int64
@@ -1184,6 +1186,7 @@ func (cv *pqConverter) convert(readers []*pqReader, n int) {
 	}
 	// A fresh arena per batch: the batch's strings keep it alive.
 	cv.arena = pqArena{buf: make([]byte, 0, n*16*formatted)}
+	cv.readers = readers
 	for k := range cv.cols {
 		c, r := &cv.cols[k], readers[k]
 		if c.col.kind == pqBytes {
@@ -1200,6 +1203,19 @@ func (cv *pqConverter) convert(readers []*pqReader, n int) {
 				c.text[i] = "" // null: an empty value
 				continue
 			}
+			switch c.conv {
+			case pcTime:
+				cv.typedTime(c, r, i, j)
+			case pcAmount:
+				cv.typedAmount(c, r, i, j)
+			}
+			if c.ok != nil && c.ok[i] {
+				// Typed: the text only shows a rejected row, so it is
+				// made then, by fillText (a fifth of the decoding was
+				// formatting times and amounts no one read).
+				c.text[i] = ""
+				continue
+			}
 			start := len(ar.buf)
 			if c.conv == pcClock {
 				v, _ := r.intAt(j)
@@ -1209,13 +1225,22 @@ func (cv *pqConverter) convert(readers []*pqReader, n int) {
 				ar.buf = r.appendValue(ar.buf, j)
 			}
 			c.text[i] = ar.str(start)
-			switch c.conv {
-			case pcTime:
-				cv.typedTime(c, r, i, j)
-			case pcAmount:
-				cv.typedAmount(c, r, i, j)
-			}
 		}
+	}
+}
+
+// fillText formats the typed values of row i of the batch just converted,
+// whose text convert left out, into r.
+func (cv *pqConverter) fillText(r *rawRow, i int) {
+	for k := range cv.cols {
+		c := &cv.cols[k]
+		if c.ok == nil || !c.ok[i] {
+			continue
+		}
+		rd := cv.readers[k]
+		start := len(cv.arena.buf)
+		cv.arena.buf = rd.appendValue(cv.arena.buf, rd.idx[i])
+		r.val[c.field] = cv.arena.str(start)
 	}
 }
 
@@ -1304,6 +1329,7 @@ func (cv *pqConverter) amount(row *rawRow, d pqDec, scale int32) {
 		row.hasAmt, row.amt = true, v
 		return
 	}
+	row.complete()
 	s := row.val[record.Amount]
 	if strings.Contains(s, ".") {
 		s = strings.TrimRight(s, "0")

@@ -203,6 +203,11 @@ func TestParquetTypedColumns(t *testing.T) {
 	if len(rejects) > 0 && rejects[0].Raw != "2026-11-21T06:32:00Z,100003,商户甲,5411,T003,PAX A920,刷卡,12.5,JPY,51,,消费,R3" {
 		t.Errorf("raw record of the first reject: %q", rejects[0].Raw)
 	}
+	// Typed times and amounts are formatted only for a rejected row: an
+	// empty merchant id still shows them.
+	if len(rejects) > 1 && !strings.HasPrefix(rejects[1].Raw, "2026-11-21T06:33:00Z,,") {
+		t.Errorf("raw record of the empty merchant id: %q", rejects[1].Raw)
+	}
 	sum, size := pqSHA(t, p)
 	if f.SHA256() != sum || f.Size() != size {
 		t.Errorf("SHA256 %s size %d, want %s %d", f.SHA256(), f.Size(), sum, size)
