@@ -1180,8 +1180,8 @@ func (cv *pqConverter) convert(readers []*pqReader, n int) {
 	clear(cv.bad[:n])
 	formatted := 0
 	for k := range cv.cols {
-		if cv.cols[k].col.kind != pqBytes {
-			formatted++
+		if c := &cv.cols[k]; c.col.kind != pqBytes && c.conv != pcTime && c.conv != pcAmount {
+			formatted++ // typed times and amounts are formatted only for rejects
 		}
 	}
 	// A fresh arena per batch: the batch's strings keep it alive.
