@@ -404,20 +404,7 @@ func pqCheckRaw(t *testing.T, path string, want pqExpect, cols []string, rows []
 // clean error naming the file.
 func pqCheckOpen(t *testing.T, path string, want pqExpect) {
 	t.Helper()
-	opts := &Options{}
-	tcol, acol, ocol := pqPickColumns(path)
-	if ocol != "" {
-		opts.Columns = map[record.Field]string{}
-		for _, f := range Required {
-			opts.Columns[f] = ocol
-		}
-		if tcol != "" {
-			opts.Columns[record.TxnTime] = tcol
-		}
-		if acol != "" {
-			opts.Columns[record.Amount] = acol
-		}
-	}
+	opts := pqOpenOptions(path)
 	read := 0
 	err, ok := pqRun(t, "Open/Decode", 10*time.Second, func() error {
 		f, err := Open(Input{Path: path}, 0, opts)
@@ -436,7 +423,7 @@ func pqCheckOpen(t *testing.T, path string, want pqExpect) {
 	if !ok {
 		return
 	}
-	t.Logf("Open/Decode (txn_time %q, amount %q, others %q): %d rows, err %v", tcol, acol, ocol, read, err)
+	t.Logf("Open/Decode (columns %v): %d rows, err %v", opts.Columns, read, err)
 	if err != nil {
 		var re *record.Error
 		if !errors.As(err, &re) || re.File != path {

@@ -239,7 +239,8 @@ func pqDiffWhole(t *testing.T, path string, opts *Options) {
 	}
 }
 
-// pqOpenOptions maps the required fields as pqCheckOpen does.
+// pqOpenOptions maps the required fields onto flat columns of the file
+// (txn_time and amount on typed columns when there are some).
 func pqOpenOptions(path string) *Options {
 	opts := &Options{}
 	tcol, acol, ocol := pqPickColumns(path)
