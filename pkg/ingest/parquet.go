@@ -696,7 +696,7 @@ func (p *parquetPart) Decode() (bs []*record.Batch, err error) {
 	for done := int64(0); done < p.rows; {
 		n := int(min(int64(size), p.rows-done))
 		for k, r := range readers {
-			if err := r.read(n); err != nil {
+			if err := r.safeRead(n); err != nil {
 				return nil, p.fault(p.src.fields[k].col, err)
 			}
 		}
@@ -780,6 +780,18 @@ func newPQReader(col *pqCol, cr file.ColumnChunkReader, size int) *pqReader {
 		r.fl = make([]parquet.FixedLenByteArray, size)
 	}
 	return r
+}
+
+// safeRead is read with a panic of arrow-go's readers (a corrupt page
+// header can make one) turned into an error, so that the fault names the
+// column as well as the row group.
+func (r *pqReader) safeRead(n int) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("the Parquet decoder failed: %v", v)
+		}
+	}()
+	return r.read(n)
 }
 
 // read reads the next n rows. Byte arrays come back cloned into fresh
