@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 
@@ -94,7 +95,7 @@ func reuse[T any](s []T, n int) []T {
 }
 
 // recycleCols takes b's columns for a later batch; b must not be used
-// after. Under ScribbleReleased the strings are overwritten first, so a
+// after. Under ScribbleReleased every value is overwritten first, so a
 // test catches a stage that kept a column instead of copying it.
 func recycleCols(b *record.Batch) {
 	cs := &batchCols{line: b.Line, time: b.Time, amount: b.Amount, kind: b.Kind, outcome: b.Outcome, ns: b.NS, text: b.Text}
@@ -103,6 +104,20 @@ func recycleCols(b *record.Batch) {
 			for i := range c {
 				c[i] = "\xff\xff\xff"
 			}
+		}
+		for _, c := range [][]int64{cs.line, cs.time, cs.amount} {
+			for i := range c {
+				c[i] = math.MinInt64
+			}
+		}
+		for i := range cs.kind {
+			cs.kind[i] = record.TxnKind(0xFF)
+		}
+		for i := range cs.outcome {
+			cs.outcome[i] = record.NumOutcomes // no outcome
+		}
+		for i := range cs.ns {
+			cs.ns[i] = record.Namespace(0xFF)
 		}
 	}
 	b.Line, b.Time, b.Amount, b.Kind, b.Outcome, b.NS, b.Text = nil, nil, nil, nil, nil, nil, [record.NumFields][]string{}
