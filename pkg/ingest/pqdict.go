@@ -411,14 +411,20 @@ func (c *pqByteChunk) setDict(p *file.DictionaryPage) error {
 	return nil
 }
 
-func (c *pqByteChunk) setDataV1(p *file.DataPageV1) error {
-	data := p.Data()
+// pageBody returns a data page's body and its number of values, checking
+// the body is as long as the header says.
+func pageBody(p file.DataPage) (data []byte, n int, err error) {
+	data = p.Data()
 	if len(data) != int(p.UncompressedSize()) {
-		return fmt.Errorf("a data page holds %d bytes, its header says %d", len(data), p.UncompressedSize())
+		return nil, 0, fmt.Errorf("a data page holds %d bytes, its header says %d", len(data), p.UncompressedSize())
 	}
-	n := int(p.NumValues())
-	if n == 0 {
-		return nil
+	return data, int(p.NumValues()), nil
+}
+
+func (c *pqByteChunk) setDataV1(p *file.DataPageV1) error {
+	data, n, err := pageBody(p)
+	if err != nil || n == 0 {
+		return err
 	}
 	if c.maxDef > 0 {
 		switch enc := p.DefinitionLevelEncoding(); enc {
@@ -452,13 +458,9 @@ func (c *pqByteChunk) setDataV1(p *file.DataPageV1) error {
 }
 
 func (c *pqByteChunk) setDataV2(p *file.DataPageV2) error {
-	data := p.Data()
-	if len(data) != int(p.UncompressedSize()) {
-		return fmt.Errorf("a data page holds %d bytes, its header says %d", len(data), p.UncompressedSize())
-	}
-	n := int(p.NumValues())
-	if n == 0 {
-		return nil
+	data, n, err := pageBody(p)
+	if err != nil || n == 0 {
+		return err
 	}
 	rep, def := int64(p.RepetitionLevelByteLen()), int64(p.DefinitionLevelByteLen())
 	if rep < 0 || def < 0 || rep+def > int64(len(data)) {
