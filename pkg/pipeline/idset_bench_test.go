@@ -31,3 +31,22 @@ func BenchmarkIDSet(b *testing.B) {
 	}
 	b.ReportMetric(float64(seq.ids.bytes())/float64(seq.ids.len()), "slot-B/id")
 }
+
+// BenchmarkHashIDs hashes the txn_ids of a part's batch, as each worker
+// does before the sequencer dedups them.
+func BenchmarkHashIDs(b *testing.B) {
+	batch := &record.Batch{Len: benchBatch, Kind: make([]record.TxnKind, benchBatch)}
+	ids := make([]string, benchBatch)
+	n := 0
+	for i := range ids {
+		ids[i] = fmt.Sprintf("20261121%012d", i*7919)
+		n += len(ids[i])
+	}
+	batch.Text[record.TxnID] = ids
+	bs := []*record.Batch{batch}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		hashIDs(bs)
+	}
+}

