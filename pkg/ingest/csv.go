@@ -236,6 +236,11 @@ func openCSV(fc *fileCtx, r io.Reader) (partSource, error) {
 		ch.pending = ch.pending[next:]
 		break
 	}
+	if fc.size > 0 && !fc.transcoded && len(ch.pending) > 0 {
+		// the header is behind: the rest of the file is like this sample
+		recs := max(int64(bytes.Count(ch.pending, nlByte)), 1)
+		fc.rowsHint = recs * (fc.size - ch.off) / int64(len(ch.pending))
+	}
 	fc.setPresent()
 	return &csvSource{fc: fc, ch: ch}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -457,5 +458,49 @@ func TestKeepFiltersByTime(t *testing.T) {
 	bad := Options{Keep: []TimeRange{{From: from, To: from}}}
 	if err := bad.Validate(); err == nil {
 		t.Error("an empty range must be refused")
+	}
+}
+
+// TestRowsHint checks the row estimate that sizes the dedup set: close to
+// the truth for a CSV file longer than its sample, exact for Parquet, 0
+// where the size says nothing (gzip, stdin).
+func TestRowsHint(t *testing.T) {
+	var csv bytes.Buffer
+	csv.WriteString(header)
+	const rows = 30000 // about 3 MiB: the sample is the first third
+	for i := range rows {
+		fmt.Fprintf(&csv, "2026-11-21 14:00:01,M%05d,好又多超市,T%d,PAX A920,2.3.1,被扫,花呗,%d.50,CNY,05,,,purchase,TX%07d,\n", i%977, i%31, i%500, i)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(csv.Bytes())
+	zw.Close()
+	small := header + "2026-11-21 14:00:01,M1,n,T1,m,f,qr,wechat_pay,1.00,CNY,05,,,purchase,TX1,\n"
+	for _, tc := range []struct {
+		name     string
+		path     string
+		lo, hi   int64
+		useStdin bool
+	}{
+		{name: "csv", path: writeFile(t, "big.csv", csv.Bytes()), lo: rows * 95 / 100, hi: rows * 105 / 100},
+		{name: "small csv", path: writeFile(t, "small.csv", []byte(small)), lo: 1, hi: 1},
+		{name: "gzip", path: writeFile(t, "big.csv.gz", gz.Bytes())},
+		{name: "stdin", path: "-", useStdin: true},
+		{name: "parquet", path: pqManyGroups(t), lo: 70, hi: 70},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := &Options{}
+			if tc.useStdin {
+				opts.Stdin = bytes.NewReader(csv.Bytes())
+			}
+			f, err := Open(Input{Path: tc.path}, 0, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if got := f.RowsHint(); got < tc.lo || got > tc.hi {
+				t.Errorf("RowsHint() = %d, want %d..%d", got, tc.lo, tc.hi)
+			}
+		})
 	}
 }

@@ -133,6 +133,8 @@ type fileCtx struct {
 	enc        string         // utf-8, gb18030 or gbk: how fields are stored in the parts
 	transcoded bool           // the stream was decoded to UTF-8 up front; U+FFFD marks bad bytes
 	parquet    bool
+	size       int64 // the file's size when it is a regular, uncompressed file; else 0
+	rowsHint   int64 // File.RowsHint
 }
 
 // header names the input column that holds f, for error messages.
@@ -259,6 +261,7 @@ type File struct {
 func Open(in Input, index int, opts *Options) (*File, error) {
 	f := &File{Path: in.Path, Index: index}
 	var rc io.ReadCloser
+	var size int64
 	if in.Path == "-" {
 		var r io.Reader = os.Stdin
 		if opts.Stdin != nil {
@@ -275,6 +278,9 @@ func Open(in Input, index int, opts *Options) (*File, error) {
 			return nil, &record.Error{Kind: record.KindIO, File: in.Path, Err: errors.New("is a directory")}
 		}
 		rc = osf
+		if st, err := osf.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
 	}
 	f.closer = rc
 	f.hr = &hashingReader{r: rc, h: sha256.New(), total: opts.ReadBytes}
@@ -282,6 +288,9 @@ func Open(in Input, index int, opts *Options) (*File, error) {
 	magic, _ := br.Peek(4)
 	fc := &fileCtx{path: in.Path, index: index, opts: opts}
 	f.fc = fc
+	if !bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+		fc.size = size
+	}
 	var err error
 	switch {
 	case bytes.HasPrefix(magic, []byte("PAR1")), bytes.HasPrefix(magic, []byte("PARE")): // PARE: encrypted footer
@@ -385,6 +394,12 @@ func (f *File) Batches() iter.Seq2[*record.Batch, error] {
 		}
 	}
 }
+
+// RowsHint estimates the rows the file holds, for sizing what grows with
+// them: a Parquet file's row count, or a CSV file's size over the length
+// of the records in its first megabyte. It is 0 when there is no telling
+// (stdin, gzip).
+func (f *File) RowsHint() int64 { return f.fc.rowsHint }
 
 // Size is the file's size in bytes, known after Next returned io.EOF.
 func (f *File) Size() int64 { return f.size }

@@ -550,6 +550,7 @@ func newParquetSource(fc *fileCtx, pqf *pqFile) (*parquetSource, error) {
 	fc.mapping = m
 	fc.setPresent()
 	fc.enc = EncUTF8
+	fc.rowsHint = pqf.pf.NumRows()
 	s := &parquetSource{fc: fc, pqf: pqf}
 	for _, fcol := range fc.cols {
 		c := &pqf.cols[fcol.col]

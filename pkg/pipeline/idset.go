@@ -77,6 +77,21 @@ func (s *idSet) touch(hs []uint64) {
 // 64 bytes each, stay in L1/L2 until they are added.
 const touchChunk = 256
 
+// reserve grows the shards so that n ids spread evenly fit without a
+// grow: a shard then doubles only where the estimate fell short.
+func (s *idSet) reserve(n int) {
+	per := n / idShards
+	size := idShardSlots
+	for size-size/4 < per {
+		size *= 2
+	}
+	for i := range s.shards {
+		if sh := &s.shards[i]; len(sh.slots) < size {
+			sh.resize(size)
+		}
+	}
+}
+
 // remove deletes h if present.
 func (s *idSet) remove(h uint64) {
 	h = idKey(h)

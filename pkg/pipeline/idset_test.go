@@ -131,3 +131,42 @@ func TestIDSet(t *testing.T) {
 		})
 	}
 }
+
+// TestIDSetReserve checks that reserve sizes every shard for an even
+// share of n, never shrinks one, and keeps what the set holds.
+func TestIDSetReserve(t *testing.T) {
+	for _, tc := range []struct {
+		n, wantSlots int // wantSlots per shard
+	}{
+		{0, idShardSlots},
+		{idShards * (idShardSlots - idShardSlots/4), idShardSlots}, // fits as it is
+		{idShards*(idShardSlots-idShardSlots/4) + idShards, 2 * idShardSlots},
+		{5_000_000, 32768}, // 19,531 a shard: 3/4 of 32768 is 24,576
+	} {
+		s := newIDSet()
+		var hs []uint64
+		for i := uint64(1); i <= 1000; i++ {
+			h := i * 0x9E3779B97F4A7C15
+			hs = append(hs, h)
+			s.add(h)
+		}
+		s.reserve(tc.n)
+		for i := range s.shards {
+			if got := len(s.shards[i].slots); got < tc.wantSlots || got > max(tc.wantSlots, 2*idShardSlots) {
+				t.Fatalf("reserve(%d): shard %d has %d slots, want %d", tc.n, i, got, tc.wantSlots)
+			}
+		}
+		if s.len() != len(hs) {
+			t.Fatalf("reserve(%d): %d ids, want %d", tc.n, s.len(), len(hs))
+		}
+		for _, h := range hs {
+			if s.add(h) {
+				t.Fatalf("reserve(%d) lost %#x", tc.n, h)
+			}
+		}
+		s.reserve(tc.n / 2)
+		if s.len() != len(hs) {
+			t.Fatalf("a smaller reserve changed the set")
+		}
+	}
+}

@@ -125,6 +125,7 @@ type Result struct {
 
 type partMsg struct {
 	file, part int
+	rowsHint   int64 // the file's ingest.File.RowsHint, with its first part
 	batches    []*record.Batch
 	idHashes   [][]uint64 // per batch, the dedup hash of each row's (txn_type, txn_id); 0 = no id
 	err        error
@@ -139,6 +140,7 @@ type fileEnd struct {
 
 type work struct {
 	file, part int
+	rowsHint   int64
 	p          ingest.Part
 }
 
@@ -223,7 +225,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 					}
 				}
 				select {
-				case doneCh <- partMsg{file: wk.file, part: wk.part, batches: bs, idHashes: hashes, err: err}:
+				case doneCh <- partMsg{file: wk.file, part: wk.part, rowsHint: wk.rowsHint, batches: bs, idHashes: hashes, err: err}:
 				case <-ctx.Done():
 					return ctx.Err()
 				}
@@ -336,8 +338,12 @@ func readFile(ctx context.Context, i int, in ingest.Input, iopts *ingest.Options
 			end.err = err
 			return end
 		}
+		wk := work{file: i, part: end.parts, p: p}
+		if end.parts == 0 {
+			wk.rowsHint = f.RowsHint()
+		}
 		select {
-		case workCh <- work{file: i, part: end.parts, p: p}:
+		case workCh <- wk:
 			end.parts++
 		case <-ctx.Done():
 			end.err = ctx.Err()

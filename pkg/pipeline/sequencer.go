@@ -50,6 +50,11 @@ func (s *sequencer) run(ctx context.Context, nfiles int, doneCh <-chan partMsg, 
 				file, part = s.finishFile(file, held, ends, false)
 				continue
 			}
+			if m.rowsHint > 0 && !s.opts.NoDedup {
+				// Growing the set shard by shard cost 0.3 s of CPU over
+				// 5M ids: size it for the file at once.
+				s.ids.reserve(s.ids.len() + int(m.rowsHint))
+			}
 			if err := s.consume(ctx, file, m.batches, m.idHashes); err != nil {
 				return err
 			}
