@@ -330,14 +330,21 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 		dec = gbEncoding(fc.enc).NewDecoder()
 		decoded = make(map[string]string)
 	}
-	// One check of the whole chunk (fast, vectorized for ASCII stretches)
+	masks := maskPool.Get().(*[]uint64)
+	defer maskPool.Put(masks)
+	if n := maskWordsFor(len(p.data)); cap(*masks) < n {
+		*masks = make([]uint64, n)
+	}
+	m := (*masks)[:maskWordsFor(len(p.data))]
+	// One check of the whole chunk, in the pass that makes the masks,
 	// spares the per-field checks in the common case of clean UTF-8.
-	clean := dec == nil && utf8.Valid(p.data) && !(fc.transcoded && bytes.ContainsRune(p.data, utf8.RuneError))
+	valid := csvMasks(p.data, sc.delim, m)
+	clean := dec == nil && valid && !(fc.transcoded && bytes.ContainsRune(p.data, utf8.RuneError))
 	ncol := len(fc.mapping.Headers)
 	var row rawRow
 	data, line := p.data, p.line
 	for pos := 0; pos < len(data); {
-		next, nl, blank, serr := sc.scan(data, pos)
+		next, nl, blank, serr := sc.scanMasked(data, pos, m)
 		if serr != nil {
 			p.buf.release() // nothing of the chunk is kept
 			return nil, fc.scanFault(serr, line, p.off)
@@ -407,6 +414,9 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 	b.Release = func() { p.buf.release(); recycle() }
 	return []*record.Batch{b}, nil
 }
+
+// maskPool holds the mask buffers of csvPart.Decode: 3/64 of a part.
+var maskPool = sync.Pool{New: func() any { return new([]uint64) }}
 
 func otherEncoding(enc string) string {
 	if enc == EncUTF8 {

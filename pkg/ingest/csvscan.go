@@ -65,6 +65,47 @@ func (s *csvScanner) scan(data []byte, pos int) (next, nl int, blank bool, serr 
 	return s.scanQuoted(data, pos)
 }
 
+// scanMasked is scan with the part's masks (csvMasks of data): the line
+// end, the test for quotes and the field ends come from set bits, not
+// from reading the bytes.
+func (s *csvScanner) scanMasked(data []byte, pos int, m []uint64) (next, nl int, blank bool, serr *scanError) {
+	s.fields = s.fields[:0]
+	s.starts = s.starts[:0]
+	end := nextBit(m, maskLF, pos, len(data))
+	if nextBit(m, maskQuote, pos, end) < end {
+		return s.scanQuoted(data, pos)
+	}
+	next = len(data)
+	if end < len(data) {
+		next, nl = end+1, 1
+	}
+	if end > pos && data[end-1] == '\r' {
+		end--
+	}
+	if end == pos {
+		return next, nl, true, nil
+	}
+	start := pos
+	for w := pos >> 6; w<<6 < end; w++ {
+		d := m[w*maskWords+maskDelim]
+		if w == pos>>6 {
+			d &^= 1<<(pos&63) - 1
+		}
+		if (w+1)<<6 > end {
+			d &= 1<<(end&63) - 1
+		}
+		for ; d != 0; d &= d - 1 {
+			j := w<<6 + trailingZeros(d)
+			s.fields = append(s.fields, data[start:j])
+			s.starts = append(s.starts, start)
+			start = j + 1
+		}
+	}
+	s.fields = append(s.fields, data[start:end])
+	s.starts = append(s.starts, start)
+	return next, nl, false, nil
+}
+
 // split cuts a line without quotes at its delimiters, eight bytes at a
 // time: a call of bytes.IndexByte per field cost more than the search
 // itself on fields a few bytes long.

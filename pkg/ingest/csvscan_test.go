@@ -120,21 +120,7 @@ func TestLastBoundary(t *testing.T) {
 // FuzzScanner checks that the scanner never panics, always advances, and
 // that chunking at any size gives the same records as one pass.
 func FuzzScanner(f *testing.F) {
-	for _, s := range []string{"a,b\n1,2\n", "\"a\"\"b\",c\r\n", "\"x\ny\",z\n", "a,\"b", "\"\"\"\n", "a\"b,c\n", "\n\n,\n"} {
-		f.Add(s, false)
-		f.Add(s, true)
-	}
-	// the public conformance files are seeds too (small ones only, so the
-	// fuzzer spends its time mutating rather than minimizing)
-	for _, pattern := range []string{"csv-spectrum/csvs/*.csv", "duckdb-csv/*.csv", "duckdb-csv/*/*.csv"} {
-		names, _ := filepath.Glob(filepath.Join(conformanceDir, pattern))
-		for _, n := range names {
-			if data, err := os.ReadFile(n); err == nil && len(data) < 4096 {
-				f.Add(string(data), false)
-				f.Add(string(data), true)
-			}
-		}
-	}
+	addScannerSeeds(f)
 	f.Fuzz(func(t *testing.T, in string, lenient bool) {
 		want, _, werr := scanAll(in, ',', lenient)
 		// the chunker with tiny chunks must agree with the single pass
@@ -178,6 +164,50 @@ func FuzzScanner(f *testing.F) {
 	})
 }
 
+// addScannerSeeds adds small records and the small public conformance
+// files (small, so that the fuzzer spends its time mutating rather than
+// minimizing).
+func addScannerSeeds(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "\"a\"\"b\",c\r\n", "\"x\ny\",z\n", "a,\"b", "\"\"\"\n", "a\"b,c\n", "\n\n,\n"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	for _, pattern := range []string{"csv-spectrum/csvs/*.csv", "duckdb-csv/*.csv", "duckdb-csv/*/*.csv"} {
+		names, _ := filepath.Glob(filepath.Join(conformanceDir, pattern))
+		for _, n := range names {
+			if data, err := os.ReadFile(n); err == nil && len(data) < 4096 {
+				f.Add(string(data), false)
+				f.Add(string(data), true)
+			}
+		}
+	}
+}
+
+// FuzzScanMasked: scanning with the part's masks finds the same records,
+// fields, line counts and errors as scanning the bytes.
+func FuzzScanMasked(f *testing.F) {
+	addScannerSeeds(f)
+	f.Fuzz(func(t *testing.T, in string, lenient bool) {
+		data := []byte(in)
+		m := make([]uint64, maskWordsFor(len(data)))
+		csvMasks(data, ',', m)
+		a, b := &csvScanner{delim: ',', lenient: lenient}, &csvScanner{delim: ',', lenient: lenient}
+		for pos := 0; pos < len(data); {
+			n1, nl1, blank1, e1 := a.scan(data, pos)
+			n2, nl2, blank2, e2 := b.scanMasked(data, pos, m)
+			if n1 != n2 || nl1 != nl2 || blank1 != blank2 || !reflect.DeepEqual(e1, e2) ||
+				!reflect.DeepEqual(a.fields, b.fields) || !reflect.DeepEqual(a.starts, b.starts) {
+				t.Fatalf("at %d of %q:\nscan       %d %d %v %v %q %v\nscanMasked %d %d %v %v %q %v",
+					pos, in, n1, nl1, blank1, e1, a.fields, a.starts, n2, nl2, blank2, e2, b.fields, b.starts)
+			}
+			if e1 != nil {
+				return
+			}
+			pos = n1
+		}
+	})
+}
+
 // BenchmarkScanner splits a chunk of generated export rows (18 fields, a
 // Chinese name and message in each, one quoted field in ten rows) into
 // fields: the scanner alone, without validation or row building.
@@ -191,17 +221,31 @@ func BenchmarkScanner(b *testing.B) {
 		fmt.Fprintf(&sb, "2026-11-21 00:00:%02d,2026112100000000%04d,898551070111310,%s,7011,湖南,29559931,Newland N910,2.3.8,qr_scan,alipay_balance,purchase,406.61,CNY,10000,,交易成功,\n", i%60, i%10000, name)
 	}
 	data := []byte(sb.String())
-	s := &csvScanner{delim: ','}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		for pos := 0; pos < len(data); {
-			next, _, _, serr := s.scan(data, pos)
-			if serr != nil || len(s.fields) != 18 {
-				b.Fatalf("at %d: %v, %d fields", pos, serr, len(s.fields))
+	m := make([]uint64, maskWordsFor(len(data)))
+	for _, masked := range []bool{false, true} {
+		b.Run(map[bool]string{false: "bytes", true: "masks"}[masked], func(b *testing.B) {
+			s := &csvScanner{delim: ','}
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if masked {
+					csvMasks(data, ',', m)
+				}
+				for pos := 0; pos < len(data); {
+					var next int
+					var serr *scanError
+					if masked {
+						next, _, _, serr = s.scanMasked(data, pos, m)
+					} else {
+						next, _, _, serr = s.scan(data, pos)
+					}
+					if serr != nil || len(s.fields) != 18 {
+						b.Fatalf("at %d: %v, %d fields", pos, serr, len(s.fields))
+					}
+					pos = next
+				}
 			}
-			pos = next
-		}
+		})
 	}
 }
 
