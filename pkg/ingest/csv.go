@@ -357,20 +357,20 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 			continue
 		}
 		row.val[record.PAN] = ""
-		if len(sc.fields) != ncol {
-			if fc.panCol >= 0 && fc.panCol < len(sc.fields) {
-				row.val[record.PAN] = bytesToString(sc.fields[fc.panCol])
+		if sc.count() != ncol {
+			if fc.panCol >= 0 && fc.panCol < sc.count() {
+				row.val[record.PAN] = bytesToString(sc.field(data, fc.panCol))
 			}
-			rb.reject(&row, "", fmt.Errorf("wrong number of fields: expected %d as in the header, got %d", ncol, len(sc.fields)), raw)
+			rb.reject(&row, "", fmt.Errorf("wrong number of fields: expected %d as in the header, got %d", ncol, sc.count()), raw)
 			continue
 		}
 		if fc.panCol >= 0 {
-			row.val[record.PAN] = bytesToString(sc.fields[fc.panCol]) // for masking a reject's raw text
+			row.val[record.PAN] = bytesToString(sc.field(data, fc.panCol)) // for masking a reject's raw text
 		}
 		ok := true
 		for _, fcol := range fc.cols {
 			f, c := fcol.field, fcol.col
-			v := sc.fields[c]
+			v := sc.field(data, c)
 			if !clean && !isASCII(v) {
 				var good bool
 				if dec != nil {
@@ -391,7 +391,7 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 					good = utf8.Valid(v) && !(fc.transcoded && bytes.ContainsRune(v, utf8.RuneError))
 				}
 				if !good {
-					at := p.off + int64(sc.starts[c])
+					at := p.off + int64(sc.start(c))
 					if fc.enc == EncUTF8 && !fc.transcoded {
 						at += int64(max(firstInvalidUTF8(v), 0))
 					}

@@ -20,6 +20,39 @@ type csvScanner struct {
 	lenient bool
 	fields  [][]byte
 	starts  []int // offset of each field in the scanned data
+	// After scanMasked's fast path, fields and starts are not filled:
+	// field i ends at ends[i] and starts one past ends[i-1] (at first, at
+	// the record's offset). Read the fields with count, field and start.
+	lazy  bool
+	first int
+	ends  []int32
+}
+
+// count is the number of fields of the record scanned last.
+func (s *csvScanner) count() int {
+	if s.lazy {
+		return len(s.ends)
+	}
+	return len(s.fields)
+}
+
+// field returns field i of the record scanned last in data.
+func (s *csvScanner) field(data []byte, i int) []byte {
+	if s.lazy {
+		return data[s.start(i):s.ends[i]]
+	}
+	return s.fields[i]
+}
+
+// start is the offset in data of field i of the record scanned last.
+func (s *csvScanner) start(i int) int {
+	if !s.lazy {
+		return s.starts[i]
+	}
+	if i == 0 {
+		return s.first
+	}
+	return int(s.ends[i-1]) + 1
 }
 
 // scanError is a malformed-quoting problem at an offset of the scanned data.
@@ -41,6 +74,7 @@ var (
 // consumed, including those inside quoted fields. blank is true for an
 // empty line, which holds no record.
 func (s *csvScanner) scan(data []byte, pos int) (next, nl int, blank bool, serr *scanError) {
+	s.lazy = false
 	s.fields = s.fields[:0]
 	s.starts = s.starts[:0]
 	rest := data[pos:]
@@ -69,12 +103,14 @@ func (s *csvScanner) scan(data []byte, pos int) (next, nl int, blank bool, serr 
 // end, the test for quotes and the field ends come from set bits, not
 // from reading the bytes.
 func (s *csvScanner) scanMasked(data []byte, pos int, m []uint64) (next, nl int, blank bool, serr *scanError) {
-	s.fields = s.fields[:0]
-	s.starts = s.starts[:0]
 	end := nextBit(m, maskLF, pos, len(data))
 	if nextBit(m, maskQuote, pos, end) < end {
+		s.lazy = false
+		s.fields = s.fields[:0]
+		s.starts = s.starts[:0]
 		return s.scanQuoted(data, pos)
 	}
+	s.lazy, s.first, s.ends = true, pos, s.ends[:0]
 	next = len(data)
 	if end < len(data) {
 		next, nl = end+1, 1
@@ -85,7 +121,6 @@ func (s *csvScanner) scanMasked(data []byte, pos int, m []uint64) (next, nl int,
 	if end == pos {
 		return next, nl, true, nil
 	}
-	start := pos
 	for w := pos >> 6; w<<6 < end; w++ {
 		d := m[w*maskWords+maskDelim]
 		if w == pos>>6 {
@@ -95,14 +130,10 @@ func (s *csvScanner) scanMasked(data []byte, pos int, m []uint64) (next, nl int,
 			d &= 1<<(end&63) - 1
 		}
 		for ; d != 0; d &= d - 1 {
-			j := w<<6 + trailingZeros(d)
-			s.fields = append(s.fields, data[start:j])
-			s.starts = append(s.starts, start)
-			start = j + 1
+			s.ends = append(s.ends, int32(w<<6+trailingZeros(d)))
 		}
 	}
-	s.fields = append(s.fields, data[start:end])
-	s.starts = append(s.starts, start)
+	s.ends = append(s.ends, int32(end))
 	return next, nl, false, nil
 }
 

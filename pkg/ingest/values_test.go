@@ -205,3 +205,24 @@ func FuzzMapHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestVocabMemo: the memo answers as lookupVocab does (unknown values
+// trimmed), whatever the order and however the values share slots.
+func TestVocabMemo(t *testing.T) {
+	vals := []string{"", " ", "qr_scan", "QR_SCAN", " qr_scan ", "card_chip", "主扫", "被扫", "contactless", "unknown thing ", "x", "y", "xx",
+		"wechat", "WeChat Pay", "huabei", "花呗", "alipay_balance", "credit_card", "debit_card", "nope"}
+	for _, voc := range []map[string]string{channels, paymentMethods} {
+		var m vocabMemo
+		for i := range 2000 {
+			s := vals[(i*7919)%len(vals)]
+			id, ok := m.lookup(voc, s)
+			wid, wok := lookupVocab(voc, s)
+			if !wok {
+				wid = strings.TrimSpace(s)
+			}
+			if id != wid || ok != wok {
+				t.Fatalf("lookup(%q) = %q, %v; want %q, %v", s, id, ok, wid, wok)
+			}
+		}
+	}
+}
