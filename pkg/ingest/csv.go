@@ -526,7 +526,7 @@ func (m *textMemo) put(b []byte, text string) {
 	if 2*(m.n+1) > len(m.slots) {
 		if m.n >= maxMemoTexts {
 			clear(m.slots) // a column of ever new texts: start over
-			m.n = 0 // (the front's texts stay right)
+			m.n = 0        // (the front's texts stay right)
 		} else {
 			old := m.slots
 			m.slots, m.n = make([]memoSlot, 2*len(old)), 0
