@@ -191,7 +191,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			readers.Add(1)
 			go func() {
 				defer readers.Done()
-				endCh <- readFile(fctx, i, in, &opts.Ingest, workCh, permits[i])
+				endCh <- readFile(fctx, i, in, &opts.Ingest, workCh, permits[i], nw+1)
 			}()
 		}
 		return nil
@@ -310,8 +310,9 @@ func decode(p ingest.Part) (bs []*record.Batch, err error) {
 	return p.Decode()
 }
 
-// readFile opens one input and sends its parts to the workers in order.
-func readFile(ctx context.Context, i int, in ingest.Input, iopts *ingest.Options, workCh chan<- work, permits chan struct{}) fileEnd {
+// readFile opens one input and sends its parts to the workers in order;
+// a Parquet file has at most bigParts in flight.
+func readFile(ctx context.Context, i int, in ingest.Input, iopts *ingest.Options, workCh chan<- work, permits chan struct{}, bigParts int) fileEnd {
 	end := fileEnd{file: i, info: InputInfo{Path: in.Path}}
 	f, err := ingest.Open(in, i, iopts)
 	if err != nil {
@@ -320,6 +321,16 @@ func readFile(ctx context.Context, i int, in ingest.Input, iopts *ingest.Options
 	}
 	defer f.Close()
 	end.info.Format = f.Format
+	if f.Format == "parquet" {
+		// A part is a row group, a hundred times a CSV part: hold the
+		// permits beyond bigParts for good, so that fewer are in flight
+		// and the heap (and the collector's goal, three times what is
+		// live) stays smaller. Two workers still have a part each and one
+		// waiting.
+		for range cap(permits) - bigParts {
+			permits <- struct{}{}
+		}
+	}
 	for {
 		select {
 		case permits <- struct{}{}:
