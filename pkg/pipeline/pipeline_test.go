@@ -163,6 +163,31 @@ func TestFirstDuplicateWins(t *testing.T) {
 	}
 }
 
+// TestRowsWithoutIDAreNeverDuplicates: rows with an empty txn_id, after
+// parts full of ids, all count (the hash slices are recycled between
+// parts, and an id-less row must not inherit an old hash).
+func TestRowsWithoutIDAreNeverDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	var rows []string
+	for i := range 40000 { // past the first megabyte, parts are 4 KiB
+		id := fmt.Sprintf("ID%06d", i) // rows alike in length: parts alike in rows
+		if i >= 20000 && i%2 == 0 {
+			id = ""
+		}
+		rows = append(rows, fmt.Sprintf("2026-11-21 10:00:00,%s,M1,n,T1,PAX,1,被扫,花呗,消费,1.00,CNY,51,", id))
+	}
+	p := write(t, dir, "ids.csv", rows)
+	for _, w := range []int{1, 2} {
+		res, _, err := run(t, []string{p}, func(o *Options) { o.Workers = w })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Duplicates != 0 || res.Classified != 40000 {
+			t.Fatalf("workers %d: %d duplicates, %d classified; want 0 and 40000", w, res.Duplicates, res.Classified)
+		}
+	}
+}
+
 func gzipped(t *testing.T, dir, name string, rows []string, truncate bool) string {
 	t.Helper()
 	var buf bytes.Buffer

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 
@@ -178,6 +179,7 @@ func (s *sequencer) consume(ctx context.Context, file int, batches []*record.Bat
 		c := counts{read: int64(b.Read), classified: int64(b.Len), rejected: int64(len(b.Rejects)), filtered: int64(b.Filtered), pans: int64(b.PANs), unknown: b.Misses}
 		if idHashes != nil && idHashes[bi] != nil {
 			c.dups = s.dedup(b, idHashes[bi], stage)
+			putHashes(idHashes[bi])
 		}
 		if stage {
 			s.fileCounts.read += c.read
@@ -231,8 +233,9 @@ func hashIDs(bs []*record.Batch) [][]uint64 {
 		if ids == nil {
 			continue
 		}
-		hs := make([]uint64, len(ids))
+		hs := getHashes(len(ids)) // recycled: every entry is set
 		for i, id := range ids {
+			hs[i] = 0
 			if id != "" {
 				hs[i] = hashID(id, b.Kind[i])
 			}
@@ -241,6 +244,19 @@ func hashIDs(bs []*record.Batch) [][]uint64 {
 	}
 	return out
 }
+
+// hashPool recycles the per-batch hash slices between the workers and
+// the sequencer (40 MB of garbage per 5M rows otherwise).
+var hashPool sync.Pool
+
+func getHashes(n int) []uint64 {
+	if p, _ := hashPool.Get().(*[]uint64); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]uint64, n, n+n/4) // parts vary in rows: room for a few more
+}
+
+func putHashes(hs []uint64) { hashPool.Put(&hs) }
 
 // dedup marks repeated (txn_type, txn_id) pairs; the first in input order
 // counts. Rows without an id (hash 0) are never duplicates.
