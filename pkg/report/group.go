@@ -22,8 +22,11 @@ type groupTable struct {
 	cellIdx map[uint64]int32 // pairKey(group, cause)
 	cells   []cell
 
-	// terms, when set, holds the distinct (cell, terminal) pairs
-	terms map[uint64]struct{}
+	// terms, when hasTerms, holds the distinct (cell, terminal) pairs;
+	// freeze turns it into termN, the count per cell
+	hasTerms bool
+	terms    map[uint64]struct{}
+	termN    []int64
 }
 
 type gkey struct{ p, d, cur int32 }
@@ -50,7 +53,7 @@ func newGroupTable(dims []record.Field, terms bool) *groupTable {
 		t.stages = append(t.stages, map[[2]int32]int32{})
 	}
 	if terms {
-		t.terms = map[uint64]struct{}{}
+		t.hasTerms, t.terms = true, map[uint64]struct{}{}
 	}
 	return t
 }
@@ -161,4 +164,13 @@ func (t *groupTable) cellTerms() []int64 {
 		n[c]++
 	}
 	return n
+}
+
+// freeze lets go of everything but the counts, once no group or cell will
+// be added: the maps that find them are a third of a roll-up's memory.
+func (t *groupTable) freeze() {
+	if t.terms != nil {
+		t.termN = t.cellTerms()
+	}
+	t.stages, t.idx, t.cache, t.cellIdx, t.terms = nil, nil, nil, nil, nil
 }

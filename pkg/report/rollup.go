@@ -5,11 +5,12 @@ import "github.com/payops/analyze/pkg/record"
 // rollup is the built-in breakdowns, rolled up from the combos.
 type rollup struct {
 	merch, model, modelFW *groupTable
-	modelTerms            map[uint64]struct{} // pairKey(model, terminal) over all attempts
+	modelTerms            []int64 // per model: the distinct terminals over all attempts
 
-	// per (currency, cause), indexed cur*numOutcomes + cause
+	// per (currency, cause), indexed cur*numOutcomes + cause: declines,
+	// amount, distinct merchants and terminals
 	causeDecl, causeAmt   []int64
-	causeMerch, causeTerm map[uint64]struct{} // pairKey(cur*numOutcomes+cause, merchant or terminal)
+	causeMerch, causeTerm []int64
 
 	by                          []*groupTable // the --by tables over combo fields; nil for the others
 	names                       []string      // per merchant id: the name reported
@@ -18,7 +19,8 @@ type rollup struct {
 }
 
 // rollUp returns the roll-up of the combos, made once per change of a.
-// It must not be modified.
+// It must not be modified. It keeps only slices of counts (the maps that
+// made it are let go), so it can stay while the tables are written.
 func (a *Aggregator) rollUp() *rollup {
 	if a.roll == nil {
 		a.roll = a.makeRollup()
@@ -31,12 +33,13 @@ func (a *Aggregator) makeRollup() *rollup {
 		merch:      newGroupTable([]record.Field{record.MerchantID}, false),
 		model:      newGroupTable([]record.Field{record.TerminalModel}, true),
 		modelFW:    newGroupTable([]record.Field{record.TerminalModel, record.TerminalFirmware}, true),
-		modelTerms: map[uint64]struct{}{},
-		causeMerch: map[uint64]struct{}{},
-		causeTerm:  map[uint64]struct{}{},
 		causeDecl:  make([]int64, int32(len(a.cur.vals))*numOutcomes),
 		causeAmt:   make([]int64, int32(len(a.cur.vals))*numOutcomes),
+		causeMerch: make([]int64, int32(len(a.cur.vals))*numOutcomes),
+		causeTerm:  make([]int64, int32(len(a.cur.vals))*numOutcomes),
 	}
+	modelTerms := map[uint64]struct{}{} // pairKey(model, terminal)
+	causeTerm := map[uint64]struct{}{}  // pairKey(cur*numOutcomes+cause, terminal)
 	nm := len(a.fields[record.MerchantID].vals)
 	seen := make([]bool, nm)
 	nameCnt := map[uint64]int64{} // pairKey(merchant, name): attempts
@@ -67,7 +70,7 @@ func (a *Aggregator) makeRollup() *rollup {
 			g.declines += cb.declines
 		}
 		if id.tid != 0 {
-			r.modelTerms[pairKey(id.model, id.tid)] = struct{}{}
+			modelTerms[pairKey(id.model, id.tid)] = struct{}{}
 		}
 		if id.name != 0 {
 			nameCnt[pairKey(id.mid, id.name)] += cb.approved + cb.pending + cb.declines
@@ -94,12 +97,32 @@ func (a *Aggregator) makeRollup() *rollup {
 		cc := id.cur*numOutcomes + int32(cause)
 		r.causeDecl[cc] += sl.declines
 		r.causeAmt[cc] += sl.amount
-		if id.mid != 0 {
-			r.causeMerch[pairKey(cc, id.mid)] = struct{}{}
-		}
 		if id.tid != 0 {
-			r.causeTerm[pairKey(cc, id.tid)] = struct{}{}
+			causeTerm[pairKey(cc, id.tid)] = struct{}{}
 		}
+	}
+	r.modelTerms = make([]int64, len(a.fields[record.TerminalModel].vals))
+	for key := range modelTerms {
+		md, _ := splitPair(key)
+		r.modelTerms[md]++
+	}
+	modelTerms = nil
+	for key := range causeTerm {
+		cc, _ := splitPair(key)
+		r.causeTerm[cc]++
+	}
+	causeTerm = nil
+	// The merchant table's groups are (merchant, currency), its cells add
+	// the cause: a merchant with declines of a cause in a currency has
+	// exactly one cell, so counting cells counts distinct merchants.
+	for c := range r.merch.cells {
+		cl := &r.merch.cells[c]
+		if r.merch.gdims[cl.g] != 0 {
+			r.causeMerch[r.merch.groups[cl.g].cur*numOutcomes+int32(cl.cause)]++
+		}
+	}
+	for _, t := range tables {
+		t.freeze()
 	}
 	// the most frequent non-empty name, ties to the smallest bytewise
 	vals := a.fields[record.MerchantName].vals
