@@ -200,9 +200,6 @@ func (a *Aggregator) causeTable(name string, t *groupTable, dimCols []string, rk
 	cols := slices.Concat(dimCols, causeCols)
 	kinds := slices.Concat(make([]ColKind, len(dimCols)), causeKind)
 	terms := t.termN
-	if t.terms != nil {
-		terms = t.cellTerms()
-	}
 	if t.hasTerms {
 		cols = append(cols, "terminals")
 		kinds = append(kinds, ColInt)
