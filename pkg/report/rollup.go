@@ -58,12 +58,12 @@ func (a *Aggregator) makeRollup() *rollup {
 			tables = append(tables, r.by[k])
 		}
 	}
-	nc := len(a.combos)
+	nc := a.combos.len()
 	nt := len(tables)
 	gs := make([]int32, nt*nc) // per combo, its group in each table
 	var ids [record.NumFields]int32
-	for ci := range a.combos {
-		cb, id := &a.combos[ci], &a.comboIDs[ci]
+	for ci := range int32(nc) {
+		cb, id := a.combos.at(ci), a.comboIDs.at(ci)
 		r.approved += cb.approved
 		r.pending += cb.pending
 		r.declines += cb.declines
@@ -71,8 +71,8 @@ func (a *Aggregator) makeRollup() *rollup {
 			for j, f := range t.dims {
 				ids[j] = id.field(f)
 			}
-			gs[ci*nt+k] = t.lookup(ids[:len(t.dims)], id.cur)
-			g := &t.groups[gs[ci*nt+k]]
+			gs[int(ci)*nt+k] = t.lookup(ids[:len(t.dims)], id.cur)
+			g := &t.groups[gs[int(ci)*nt+k]]
 			g.approved += cb.approved
 			g.pending += cb.pending
 			g.declines += cb.declines
@@ -93,12 +93,12 @@ func (a *Aggregator) makeRollup() *rollup {
 		}
 		return -1
 	})
-	tidStart, byTid := groupBy(len(a.fields[record.TerminalID].vals), nc, func(ci int) int32 { return a.comboIDs[ci].tid })
+	tidStart, byTid := groupBy(len(a.fields[record.TerminalID].vals), nc, func(ci int) int32 { return a.comboIDs.at(int32(ci)).tid })
 	var mt, mft, ccs, models []int32 // the terminal's distinct model cells, model-firmware cells, (currency, cause)s and models
 	for tid := range len(tidStart) - 1 {
 		mt, mft, ccs, models = mt[:0], mft[:0], ccs[:0], models[:0]
 		for _, ci := range byTid[tidStart[tid]:tidStart[tid+1]] {
-			id := &a.comboIDs[ci]
+			id := a.comboIDs.at(ci)
 			models = addNew(models, id.model)
 			for _, si := range slots[slotStart[ci]:slotStart[ci+1]] {
 				sl := &a.cells.slots[si]
@@ -161,7 +161,7 @@ func (a *Aggregator) makeRollup() *rollup {
 func (a *Aggregator) merchantNames() []string {
 	vals := a.fields[record.MerchantName].vals
 	nm := len(a.fields[record.MerchantID].vals)
-	start, byMid := groupBy(nm, len(a.combos), func(ci int) int32 { return a.comboIDs[ci].mid })
+	start, byMid := groupBy(nm, a.combos.len(), func(ci int) int32 { return a.comboIDs.at(int32(ci)).mid })
 	names := make([]string, nm)
 	type count struct {
 		name int32
@@ -171,7 +171,7 @@ func (a *Aggregator) merchantNames() []string {
 	for m := range nm {
 		cnt = cnt[:0]
 		for _, ci := range byMid[start[m]:start[m+1]] {
-			id, cb := &a.comboIDs[ci], &a.combos[ci]
+			id, cb := a.comboIDs.at(ci), a.combos.at(ci)
 			if id.name == 0 {
 				continue
 			}
