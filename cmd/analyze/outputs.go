@@ -49,14 +49,12 @@ func appendCauseColumns(t report.Table, byID map[string]report.CauseInfo) report
 	if ci < 0 {
 		return t
 	}
-	out := report.Table{Name: t.Name,
-		Columns: append(slices.Clone(t.Columns), "who_acts", "retry", "remedy"),
-		Kinds:   append(slices.Clone(t.Kinds), report.ColString, report.ColString, report.ColString)}
-	for _, r := range t.Rows {
-		c := byID[r[ci]]
-		out.Rows = append(out.Rows, append(slices.Clone(r), strings.Join(c.WhoActs, ";"), c.Retry, c.Remedy))
-	}
-	return out
+	return report.AppendColumns(t, append(slices.Clone(t.Columns), "who_acts", "retry", "remedy"),
+		append(slices.Clone(t.Kinds), report.ColString, report.ColString, report.ColString),
+		func(r, dst []string) []string {
+			c := byID[r[ci]]
+			return append(dst, strings.Join(c.WhoActs, ";"), c.Retry, c.Remedy)
+		})
 }
 
 // unmappedTable is unmapped.csv: the codes no rule classified, most

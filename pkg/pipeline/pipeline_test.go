@@ -86,7 +86,7 @@ func rendered(res *Result) string {
 	var b strings.Builder
 	for _, tb := range res.Agg.Tables() {
 		fmt.Fprintf(&b, "## %s\n%s\n", tb.Name, strings.Join(tb.Columns, ","))
-		for _, r := range tb.Rows {
+		for _, r := range tb.All() {
 			b.WriteString(strings.Join(r, ","))
 			b.WriteByte('\n')
 		}

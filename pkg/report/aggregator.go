@@ -34,11 +34,11 @@ type Aggregator struct {
 
 	nonPurchase [record.OtherKind + 1]int64
 
-	index    []uint64  // combo index: open addressing, see find
-	combos   []combo   // hot: two cache lines each
-	comboIDs []comboID // cold: the tuple's ids, for the roll-up
-	arena    []byte    // the encoded tuples' bytes past inlineKey, back to back
-	cells    cellTable // declines and amount per (combo, cause)
+	index    []uint64       // combo index: open addressing, see find
+	combos   paged[combo]   // hot: two cache lines each
+	comboIDs paged[comboID] // cold: the tuple's ids, for the roll-up
+	arena    []byte         // the encoded tuples' bytes past inlineKey, back to back
+	cells    cellTable      // declines and amount per (combo, cause)
 	sc       scratch
 
 	// --by breakdowns over combo fields only are rolled up from the combos
@@ -256,11 +256,11 @@ func (a *Aggregator) Add(b *record.Batch) {
 					ci, _ = a.probe(sc.h[j], sc.h[j]+1)
 				}
 				if ci >= 0 {
-					p := uintptr(unsafe.Pointer(&a.combos[ci]))
+					p := uintptr(unsafe.Pointer(a.combos.at(ci)))
 					prefetch(p)
 					prefetch(p + 64)
 					if a.rowBy {
-						prefetch(uintptr(unsafe.Pointer(&a.comboIDs[ci])))
+						prefetch(uintptr(unsafe.Pointer(a.comboIDs.at(ci))))
 					}
 				}
 				sc.ci[j] = ci
@@ -284,7 +284,7 @@ func (a *Aggregator) Add(b *record.Batch) {
 				o = record.Unknown
 			}
 			sc.os[j], sc.am[j] = o, amts[i]
-			cb := &a.combos[ci]
+			cb := a.combos.at(ci)
 			switch o {
 			case record.Approved:
 				cb.approved++
@@ -367,7 +367,7 @@ func (a *Aggregator) find(h uint64, key []byte) int32 {
 // match reports whether combo ci is the tuple key: every byte is compared,
 // so a hash collision can never merge two tuples.
 func (a *Aggregator) match(ci int32, h uint64, key []byte) bool {
-	c := &a.combos[ci]
+	c := a.combos.at(ci)
 	return c.h == h && c.is(a.arena, key)
 }
 
@@ -380,13 +380,12 @@ func (a *Aggregator) newCombo(key []byte, h uint64) int32 {
 		// no copy: the interners clone what they keep
 		v[j], rest = unsafe.String(unsafe.SliceData(rest[n:]), int(l)), rest[n+int(l):]
 	}
-	ci := int32(len(a.combos))
-	a.combos = append(a.combos, combo{h: h, off: int64(len(a.arena)), n: int32(len(key))})
-	copy(a.combos[ci].key[:], key)
+	ci := a.combos.push(combo{h: h, off: int64(len(a.arena)), n: int32(len(key))})
+	copy(a.combos.at(ci).key[:], key)
 	if len(key) > inlineKey {
 		a.arena = append(a.arena, key[inlineKey:]...)
 	}
-	a.comboIDs = append(a.comboIDs, comboID{
+	a.comboIDs.push(comboID{
 		tid:   a.fields[record.TerminalID].id(v[0]),
 		mid:   a.fields[record.MerchantID].id(v[1]),
 		name:  a.fields[record.MerchantName].id(v[2]),
@@ -394,10 +393,10 @@ func (a *Aggregator) newCombo(key []byte, h uint64) int32 {
 		fw:    a.fields[record.TerminalFirmware].id(v[4]),
 		cur:   a.cur.id(v[5]),
 	})
-	if 2*len(a.combos) > len(a.index) {
+	if 2*a.combos.len() > len(a.index) {
 		a.index = make([]uint64, max(1024, 2*len(a.index)))
-		for j := range a.combos[:ci] {
-			a.put(a.combos[j].h, int32(j))
+		for j := range ci {
+			a.put(a.combos.at(j).h, j)
 		}
 	}
 	a.put(h, ci)
@@ -437,7 +436,7 @@ func (a *Aggregator) addSlow(b *record.Batch) {
 
 // addBy counts one attempt of combo ci in the --by breakdowns.
 func (a *Aggregator) addBy(cols *[record.NumFields][]string, i int, ci int32, o record.Outcome, amt int64) {
-	cb := &a.comboIDs[ci]
+	cb := a.comboIDs.at(ci)
 	var fid [record.NumFields]int32
 	fid[record.TerminalID], fid[record.MerchantID], fid[record.MerchantName] = cb.tid, cb.mid, cb.name
 	fid[record.TerminalModel], fid[record.TerminalFirmware] = cb.model, cb.fw
@@ -471,16 +470,16 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	for k := range a.nonPurchase {
 		a.nonPurchase[k] += o.nonPurchase[k]
 	}
-	cmap := make([]int32, len(o.combos))
-	for ci := range o.combos {
-		oc := &o.combos[ci]
+	cmap := make([]int32, o.combos.len())
+	for ci := range int32(o.combos.len()) {
+		oc := o.combos.at(ci)
 		key := oc.tuple(o.arena)
 		n := a.find(oc.h, key)
 		if n < 0 {
 			n = a.newCombo(key, oc.h)
 		}
 		cmap[ci] = n
-		nc := &a.combos[n]
+		nc := a.combos.at(n)
 		nc.approved += oc.approved
 		nc.pending += oc.pending
 		nc.declines += oc.declines

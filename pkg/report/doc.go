@@ -49,7 +49,11 @@
 // cause) with declines > 0; attempts and decline_rate there are the key's
 // in that currency. merchants and terminal_models count across currencies
 // (they carry no amounts). Rows are sorted bytewise by the text columns in
-// column order.
+// column order. The tables with a row per group are lazy (Table.Len, Row,
+// All): a row's text is made when a writer reads it, from the roll-up, so
+// a million merchants' tables are never held as text; the writers, and the
+// wrappers that add columns (WithCauseLabels, AppendColumns), read rows one
+// at a time.
 //
 //   - merchant_name: the merchant's most frequent non-empty name, ties to
 //     the smallest bytewise; "" when none was seen.

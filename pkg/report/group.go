@@ -9,8 +9,13 @@ import "github.com/payops/analyze/pkg/record"
 type groupTable struct {
 	dims []record.Field
 
-	// stages intern the prefixes of tuples of three or more dims:
-	// stages[i] maps (prefix id, dims[i+1] id) to the next prefix id.
+	// A one-dim table finds its groups without a map: head, indexed by
+	// the dim's id, starts the chain (group.next) of its groups, one per
+	// currency. That is the merchant table of the roll-up, with a million
+	// merchants; a map would cost 30 bytes a group more.
+	head []int32 // group + 1; 0 = none
+	// With more dims, stages intern the prefixes of tuples of three or
+	// more: stages[i] maps (prefix id, dims[i+1] id) to the next prefix id.
 	stages []map[[2]int32]int32
 	idx    map[gkey]int32
 	// cache, indexed by the id of the last dim, holds the group found last
@@ -19,11 +24,14 @@ type groupTable struct {
 	groups []group
 	gdims  []int32 // len(dims) ids per group
 
-	cellIdx map[uint64]int32 // pairKey(group, cause)
-	cells   []cell
+	// a group's cells are chained from group.cells through cell.next: a
+	// group has a cell per cause it saw, a handful
+	cells []cell
 
-	// terms, when set, holds the distinct (cell, terminal) pairs
-	terms map[uint64]struct{}
+	// termN, when hasTerms, is the distinct terminals per cell (the
+	// roll-up counts them)
+	hasTerms bool
+	termN    []int64
 }
 
 type gkey struct{ p, d, cur int32 }
@@ -34,23 +42,26 @@ type group struct {
 	cur                         int32
 	lastCause                   record.Outcome
 	lastCell                    int32 // the cell of lastCause + 1; 0 = none
+	next                        int32 // one-dim tables: the next group of the dim + 1; 0 = none
+	cells                       int32 // the first cell + 1; 0 = none
 	approved, pending, declines int64
 }
 
 type cell struct {
 	g        int32
+	next     int32 // the group's next cell + 1; 0 = none
 	cause    record.Outcome
 	declines int64
 	amount   int64
 }
 
 func newGroupTable(dims []record.Field, terms bool) *groupTable {
-	t := &groupTable{dims: dims, idx: map[gkey]int32{}, cellIdx: map[uint64]int32{}}
+	t := &groupTable{dims: dims, hasTerms: terms}
+	if len(dims) > 1 {
+		t.idx = map[gkey]int32{}
+	}
 	for i := 2; i < len(dims); i++ {
 		t.stages = append(t.stages, map[[2]int32]int32{})
-	}
-	if terms {
-		t.terms = map[uint64]struct{}{}
 	}
 	return t
 }
@@ -59,6 +70,20 @@ func newGroupTable(dims []record.Field, terms bool) *groupTable {
 // adding it when new.
 func (t *groupTable) lookup(ids []int32, cur int32) int32 {
 	k := len(t.dims)
+	if k == 1 {
+		d := ids[0]
+		t.head = grow(t.head, d)
+		for g := t.head[d] - 1; g >= 0; g = t.groups[g].next - 1 {
+			if t.groups[g].cur == cur {
+				return g
+			}
+		}
+		g := int32(len(t.groups))
+		t.groups = append(t.groups, group{cur: cur, next: t.head[d]})
+		t.gdims = append(t.gdims, d)
+		t.head[d] = g + 1
+		return g
+	}
 	var p int32
 	if k >= 2 {
 		p = ids[0]
@@ -97,12 +122,14 @@ func (t *groupTable) cell(g int32, cause record.Outcome) int32 {
 	if gr.lastCell > 0 && gr.lastCause == cause {
 		return gr.lastCell - 1
 	}
-	key := pairKey(g, int32(cause))
-	c, ok := t.cellIdx[key]
-	if !ok {
+	c := gr.cells - 1
+	for c >= 0 && t.cells[c].cause != cause {
+		c = t.cells[c].next - 1
+	}
+	if c < 0 {
 		c = int32(len(t.cells))
-		t.cells = append(t.cells, cell{g: g, cause: cause})
-		t.cellIdx[key] = c
+		t.cells = append(t.cells, cell{g: g, cause: cause, next: gr.cells})
+		gr.cells = c + 1
 	}
 	gr.lastCause, gr.lastCell = cause, c+1
 	return c
@@ -153,12 +180,7 @@ func (t *groupTable) merge(o *groupTable, fmap *[record.NumFields][]int32, curMa
 	}
 }
 
-// cellTerms counts the distinct terminals per cell.
-func (t *groupTable) cellTerms() []int64 {
-	n := make([]int64, len(t.cells))
-	for key := range t.terms {
-		c, _ := splitPair(key)
-		n[c]++
-	}
-	return n
+// freeze lets go of what finds groups, once none will be added.
+func (t *groupTable) freeze() {
+	t.head, t.stages, t.idx, t.cache = nil, nil, nil, nil
 }

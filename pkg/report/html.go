@@ -359,15 +359,16 @@ func parseMinor(s string, digits int) (int64, error) {
 
 func (b *htmlBuilder) timeseries() (template.HTML, []legendItem) {
 	t := b.d.part(b.d.Timeseries, "timeseries")
-	if t == nil || len(t.Rows) == 0 {
+	if t == nil || t.Len() == 0 {
 		return "", nil
 	}
+	rows := t.Materialized().Rows // a row per bucket
 	bc, ac := t.Col("bucket_start"), t.Col("attempts")
 	if bc < 0 || ac < 0 {
 		return "", nil
 	}
-	xs := make([]string, len(t.Rows))
-	for i, r := range t.Rows {
+	xs := make([]string, len(rows))
+	for i, r := range rows {
 		xs[i] = shortTime(r[bc])
 	}
 	var ids []string
@@ -377,9 +378,9 @@ func (b *htmlBuilder) timeseries() (template.HTML, []legendItem) {
 		if col < 0 {
 			continue
 		}
-		vals := make([]float64, len(t.Rows))
+		vals := make([]float64, len(rows))
 		has := false
-		for i, r := range t.Rows {
+		for i, r := range rows {
 			n, a := pint(r[col]), pint(r[ac])
 			if n > 0 && a > 0 {
 				vals[i] = float64(n) / float64(a)
@@ -427,7 +428,7 @@ func (b *htmlBuilder) causeView() (*chartTable, []causeRow) {
 	}
 	var list []*causeTotal
 	byID := map[string]*causeTotal{}
-	for _, r := range t.Rows {
+	for _, r := range t.All() {
 		ct := byID[r[cc]]
 		if ct == nil {
 			ct = &causeTotal{id: r[cc]}
@@ -520,7 +521,7 @@ func (b *htmlBuilder) topView(sp topSpec) *chartTable {
 	if m := b.table(sp.mix); m != nil {
 		mk, mc, md := m.Col(sp.key), m.Col("cause"), m.Col("declines")
 		if mk >= 0 && mc >= 0 && md >= 0 {
-			for _, r := range m.Rows {
+			for _, r := range m.All() {
 				if i, ok := pos[r[mk]]; ok {
 					mix[i][r[mc]] += pint(r[md])
 				}
@@ -567,7 +568,7 @@ func topRows(t *Table, dc, n int) [][]string {
 		row      []string
 	}
 	top := make([]ranked, 0, n+1)
-	for _, r := range t.Rows {
+	for _, r := range t.All() {
 		d := pint(r[dc])
 		if d <= 0 || len(top) == n && d <= top[n-1].declines {
 			continue
@@ -577,7 +578,7 @@ func topRows(t *Table, dc, n int) [][]string {
 		for i > 0 && top[i-1].declines < d {
 			i--
 		}
-		top = slices.Insert(top, i, ranked{d, r})
+		top = slices.Insert(top, i, ranked{d, slices.Clone(r)}) // r is reused
 		if len(top) > n {
 			top = top[:n]
 		}
@@ -619,7 +620,7 @@ func (b *htmlBuilder) heatView() *chartTable {
 		counts[i] = map[string]int64{}
 	}
 	seen := map[string]bool{}
-	for _, r := range mix.Rows {
+	for _, r := range mix.All() {
 		if i, ok := pos[r[mk]]; ok {
 			counts[i][r[mc]] += pint(r[md])
 			seen[r[mc]] = true
@@ -672,7 +673,7 @@ func (b *htmlBuilder) firmwareView() *chartTable {
 		return nil
 	}
 	var cand [][]string
-	for _, r := range tot.Rows {
+	for _, r := range tot.Materialized().Rows { // a row per model
 		if pint(r[ac]) >= firmwareMinAttempts && pint(r[dc]) > 0 {
 			cand = append(cand, r)
 		}
@@ -697,7 +698,7 @@ func (b *htmlBuilder) firmwareView() *chartTable {
 		var groups []*fwGroup
 		byFW := map[string]*fwGroup{}
 		seenCur := map[[2]string]bool{}
-		for _, r := range mf.Rows {
+		for _, r := range mf.All() {
 			if r[mk] != model {
 				continue
 			}
@@ -790,10 +791,14 @@ func (b *htmlBuilder) rowsTable(t *Table, rows [][]string, cols []string, rank b
 
 // genericTable shows a whole table (its first limit rows).
 func (b *htmlBuilder) genericTable(t *Table, limit int) *tableView {
-	rows := t.Rows
-	tv := b.rowsTable(t, rows[:min(len(rows), limit)], t.Columns, false)
-	if len(rows) > limit {
-		tv.Note = fmt.Sprintf("%d / %d", limit, len(rows))
+	n := t.Len()
+	rows := make([][]string, min(n, limit))
+	for i := range rows {
+		rows[i] = t.Row(i, nil)
+	}
+	tv := b.rowsTable(t, rows, t.Columns, false)
+	if n > limit {
+		tv.Note = fmt.Sprintf("%d / %d", limit, n)
 	}
 	return tv
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/payops/analyze/pkg/record"
@@ -291,8 +292,8 @@ func CauseLabels(causes []CauseInfo) map[string]string {
 // (at the end of the row, so the existing columns keep their positions:
 // the contract only ever appends). An id missing from labels is labelled
 // with itself, an empty cell stays empty. Tables without such a column are
-// returned as they are. t is not changed; the new rows share one backing
-// array, so a million rows cost two allocations.
+// returned as they are. t is not changed: the result is lazy, making each
+// labelled row from t's when read, so a million-row table is not copied.
 func WithCauseLabels(t Table, labels map[string]string) Table {
 	var src []int
 	var names []string
@@ -305,18 +306,12 @@ func WithCauseLabels(t Table, labels map[string]string) Table {
 	if len(src) == 0 {
 		return t
 	}
-	out := Table{Name: t.Name}
-	out.Columns = append(append(out.Columns, t.Columns...), names...)
-	out.Kinds = append(out.Kinds, t.Kinds...)
+	cols := slices.Concat(t.Columns, names)
+	kinds := slices.Clone(t.Kinds)
 	for range names {
-		out.Kinds = append(out.Kinds, ColString)
+		kinds = append(kinds, ColString)
 	}
-	w := len(out.Columns)
-	cells := make([]string, 0, len(t.Rows)*w)
-	out.Rows = make([][]string, len(t.Rows))
-	for r, row := range t.Rows {
-		start := len(cells)
-		cells = append(cells, row...)
+	return AppendColumns(t, cols, kinds, func(row, dst []string) []string {
 		for _, i := range src {
 			id := ""
 			if i < len(row) {
@@ -326,9 +321,20 @@ func WithCauseLabels(t Table, labels map[string]string) Table {
 			if !ok {
 				l = id
 			}
-			cells = append(cells, l)
+			dst = append(dst, l)
 		}
-		out.Rows[r] = cells[start:len(cells):len(cells)]
-	}
-	return out
+		return dst
+	})
+}
+
+// AppendColumns returns a lazy table named as t, with columns cols and
+// kinds kinds, whose row i is t's row i followed by extra(row, dst): the
+// cells extra appends to dst, which it must return. t is not changed.
+func AppendColumns(t Table, cols []string, kinds []ColKind, extra func(row, dst []string) []string) Table {
+	var buf []string // t's row, when t is lazy: the rows are read one at a time
+	return LazyTable(t.Name, cols, kinds, t.Len(), func(i int, dst []string) []string {
+		buf = t.Row(i, buf)
+		dst = append(dst, buf...)
+		return extra(buf, dst)
+	})
 }

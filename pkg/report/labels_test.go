@@ -138,7 +138,7 @@ func TestWithCauseLabels(t *testing.T) {
 	for _, r := range in.Rows {
 		orig.Rows = append(orig.Rows, slices.Clone(r))
 	}
-	got := WithCauseLabels(in, labels)
+	got := WithCauseLabels(in, labels).Materialized()
 	wantCols := []string{"merchant_id", "top_cause", "declines", "top_cause_label"}
 	if !slices.Equal(got.Columns, wantCols) || len(got.Kinds) != len(wantCols) || got.Kinds[3] != ColString {
 		t.Fatalf("columns %v kinds %v, want %v", got.Columns, got.Kinds, wantCols)
@@ -159,7 +159,7 @@ func TestWithCauseLabels(t *testing.T) {
 
 	byCause := Table{Name: "by_cause", Columns: []string{"cause", "declines"}, Kinds: []ColKind{ColString, ColInt},
 		Rows: [][]string{{"risk_control", "2"}}}
-	if g := WithCauseLabels(byCause, labels); !slices.Equal(g.Columns, []string{"cause", "declines", "cause_label"}) || g.Rows[0][2] != "风控限制" {
+	if g := WithCauseLabels(byCause, labels).Materialized(); !slices.Equal(g.Columns, []string{"cause", "declines", "cause_label"}) || g.Rows[0][2] != "风控限制" {
 		t.Errorf("by_cause: %v %q", g.Columns, g.Rows)
 	}
 	// no cause column, or labels already there: unchanged

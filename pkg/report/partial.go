@@ -78,13 +78,13 @@ func (a *Aggregator) AddNonPurchase(k record.TxnKind, n int64) error {
 // keep c, which is reused.
 func (a *Aggregator) EachCombo(fn func(c *ComboState) error) error {
 	cells := a.cellsByCombo()
-	order := make([]int32, len(a.combos))
+	order := make([]int32, a.combos.len())
 	for i := range order {
 		order[i] = int32(i)
 	}
 	f := &a.fields
 	vals := func(ci int32) [6]string {
-		id := &a.comboIDs[ci]
+		id := a.comboIDs.at(ci)
 		return [6]string{f[record.TerminalID].vals[id.tid], f[record.MerchantID].vals[id.mid], f[record.MerchantName].vals[id.name],
 			f[record.TerminalModel].vals[id.model], f[record.TerminalFirmware].vals[id.fw], a.cur.vals[id.cur]}
 	}
@@ -95,7 +95,7 @@ func (a *Aggregator) EachCombo(fn func(c *ComboState) error) error {
 	var c ComboState
 	for _, ci := range order {
 		v := vals(ci)
-		cb := &a.combos[ci]
+		cb := a.combos.at(ci)
 		c = ComboState{TerminalID: v[0], MerchantID: v[1], MerchantName: v[2], TerminalModel: v[3], TerminalFirmware: v[4], Currency: v[5],
 			Approved: cb.approved, Pending: cb.pending, Declines: cb.declines}
 		for _, s := range cells[ci] {
@@ -111,7 +111,7 @@ func (a *Aggregator) EachCombo(fn func(c *ComboState) error) error {
 
 // cellsByCombo groups the cells by combo: one pass to count, one to place.
 func (a *Aggregator) cellsByCombo() [][]cellSlot {
-	n := make([]int32, len(a.combos)+1)
+	n := make([]int32, a.combos.len()+1)
 	for _, s := range a.cells.slots {
 		if s.key != 0 {
 			ci, _ := splitCellKey(s.key)
@@ -122,7 +122,7 @@ func (a *Aggregator) cellsByCombo() [][]cellSlot {
 		n[i] += n[i-1]
 	}
 	flat := make([]cellSlot, n[len(n)-1])
-	next := slices.Clone(n[:len(a.combos)])
+	next := slices.Clone(n[:a.combos.len()])
 	for _, s := range a.cells.slots {
 		if s.key != 0 {
 			ci, _ := splitCellKey(s.key)
@@ -130,7 +130,7 @@ func (a *Aggregator) cellsByCombo() [][]cellSlot {
 			next[ci]++
 		}
 	}
-	out := make([][]cellSlot, len(a.combos))
+	out := make([][]cellSlot, a.combos.len())
 	for ci := range out {
 		out[ci] = flat[n[ci]:n[ci+1]]
 	}
@@ -150,7 +150,7 @@ func (a *Aggregator) AddCombo(c *ComboState) error {
 	if ci < 0 {
 		ci = a.newCombo(key, h)
 	}
-	cb := &a.combos[ci]
+	cb := a.combos.at(ci)
 	cb.approved += c.Approved
 	cb.pending += c.Pending
 	cb.declines += c.Declines

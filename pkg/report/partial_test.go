@@ -165,7 +165,7 @@ func TestImportRejectsBadCounts(t *testing.T) {
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Fatalf("error %v, want %q", err, tt.want)
 			}
-			if tt.want != "" && len(a.Tables()[0].Rows) != 0 {
+			if tt.want != "" && a.Tables()[0].Len() != 0 {
 				t.Errorf("a rejected combo was counted")
 			}
 		})

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -28,18 +29,6 @@ func (k ColKind) String() string {
 	}
 	return "string"
 }
-
-// Table is one breakdown in a neutral form: every writer takes it.
-// Rows hold one string per column.
-type Table struct {
-	Name    string
-	Columns []string
-	Kinds   []ColKind
-	Rows    [][]string
-}
-
-// Col returns the index of the named column, or -1.
-func (t *Table) Col(name string) int { return slices.Index(t.Columns, name) }
 
 // FormatRate formats num/den as a decimal with 6 places, rounded half up,
 // computed exactly with integers: FormatRate(1, 8) == "0.125000".
@@ -80,26 +69,27 @@ var (
 // by_terminal_model, by_model_firmware, merchants, terminal_models,
 // by_cause, then the --by tables in option order. Rows are sorted bytewise
 // by their text columns in column order (the keys). It does not change a.
+//
+// The tables with a row per group (all but terminal_models and by_cause)
+// are lazy: their rows are made from a's roll-up when read, so they read
+// a's state and are only valid until a changes (Add, Merge, AddCombo...).
 func (a *Aggregator) Tables() []Table {
 	r := a.rollUp()
-	// The tables are the roll-up's last use in a run, and while they are
-	// written it would hold as much again (350 MB of 1.65 GB live with a
-	// million merchants): let it go. A later Totals makes it again.
-	defer func() { a.roll = nil }()
 	mids := a.fields[record.MerchantID].vals
 	models := a.fields[record.TerminalModel].vals
 	fws := a.fields[record.TerminalFirmware].vals
+	rk := rankCache{a: a}
 	out := []Table{
-		a.causeTable("by_merchant", r.merch, []string{"merchant_id", "merchant_name"}, func(d []int32) []string {
-			return []string{mids[d[0]], r.names[d[0]]}
+		a.causeTable("by_merchant", r.merch, []string{"merchant_id", "merchant_name"}, &rk, func(dst []string, d []int32) []string {
+			return append(dst, mids[d[0]], r.names[d[0]])
 		}),
-		a.causeTable("by_terminal_model", r.model, []string{"terminal_model"}, func(d []int32) []string {
-			return []string{models[d[0]]}
+		a.causeTable("by_terminal_model", r.model, []string{"terminal_model"}, &rk, func(dst []string, d []int32) []string {
+			return append(dst, models[d[0]])
 		}),
-		a.causeTable("by_model_firmware", r.modelFW, []string{"terminal_model", "terminal_firmware"}, func(d []int32) []string {
-			return []string{models[d[0]], fws[d[1]]}
+		a.causeTable("by_model_firmware", r.modelFW, []string{"terminal_model", "terminal_firmware"}, &rk, func(dst []string, d []int32) []string {
+			return append(dst, models[d[0]], fws[d[1]])
 		}),
-		a.merchantsTable(r),
+		a.merchantsTable(r, &rk),
 		a.modelsTable(r),
 		a.causesTable(r),
 	}
@@ -112,51 +102,139 @@ func (a *Aggregator) Tables() []Table {
 		for j, f := range dims {
 			cols[j] = f.String()
 		}
-		out = append(out, a.causeTable(ByName(dims), t, cols, func(d []int32) []string {
-			v := make([]string, len(dims))
+		out = append(out, a.causeTable(ByName(dims), t, cols, &rk, func(dst []string, d []int32) []string {
 			for j, f := range dims {
-				v[j] = a.fields[f].vals[d[j]]
+				dst = append(dst, a.fields[f].vals[d[j]])
 			}
-			return v
+			return dst
 		}))
 	}
 	return out
 }
 
-// causeTable makes a table with one row per (group, cause) cell.
-func (a *Aggregator) causeTable(name string, t *groupTable, dimCols []string, dimVals func([]int32) []string) Table {
-	tb := Table{Name: name, Columns: slices.Concat(dimCols, causeCols), Kinds: make([]ColKind, len(dimCols))}
-	tb.Kinds = append(tb.Kinds, causeKind...)
-	var terms []int64
-	if t.terms != nil {
-		tb.Columns = append(tb.Columns, "terminals")
-		tb.Kinds = append(tb.Kinds, ColInt)
-		terms = t.cellTerms()
+// rankCache holds, per interned field, each id's rank in the bytewise
+// order of the values, so that rows sort by comparing integers rather
+// than strings. Interned values are distinct: no two ids tie.
+type rankCache struct {
+	a     *Aggregator
+	ranks [record.NumFields][]int32
+	cur   []int32
+}
+
+func ranksOf(vals []string) []int32 {
+	ids := make([]int32, len(vals))
+	for i := range ids {
+		ids[i] = int32(i)
 	}
+	slices.SortFunc(ids, func(x, y int32) int { return strings.Compare(vals[x], vals[y]) })
+	rank := make([]int32, len(vals))
+	for r, id := range ids {
+		rank[id] = int32(r)
+	}
+	return rank
+}
+
+func (c *rankCache) field(f record.Field) []int32 {
+	if c.ranks[f] == nil {
+		c.ranks[f] = ranksOf(c.a.fields[f].vals)
+	}
+	return c.ranks[f]
+}
+
+func (c *rankCache) currency() []int32 {
+	if c.cur == nil {
+		c.cur = ranksOf(c.a.cur.vals)
+	}
+	return c.cur
+}
+
+// causeRank is each outcome's rank in the bytewise order of its id.
+var causeRank = func() [record.NumOutcomes]int32 {
+	var os [record.NumOutcomes]record.Outcome
+	for o := range os {
+		os[o] = record.Outcome(o)
+	}
+	slices.SortFunc(os[:], func(x, y record.Outcome) int { return strings.Compare(x.String(), y.String()) })
+	var r [record.NumOutcomes]int32
+	for i, o := range os {
+		r[o] = int32(i)
+	}
+	return r
+}()
+
+// groupOrder returns each group's rank in the order of its dims' values,
+// then its currency, bytewise: the order of the key columns of t's rows
+// (a dim column derived from another, as merchant_name from merchant_id,
+// never decides).
+func (t *groupTable) groupOrder(rk *rankCache) []int32 {
 	k := len(t.dims)
-	dimStr := make([][]string, len(t.groups)) // each group's dims, made once
-	tb.Rows = make([][]string, 0, len(t.cells))
-	for c := range t.cells {
-		cl := &t.cells[c]
-		if cl.declines == 0 {
-			continue
-		}
-		g := &t.groups[cl.g]
-		if dimStr[cl.g] == nil {
-			dimStr[cl.g] = dimVals(t.gdims[int(cl.g)*k : int(cl.g+1)*k])
-		}
-		attempts := g.approved + g.pending + g.declines
-		row := make([]string, 0, len(tb.Columns))
-		row = append(row, dimStr[cl.g]...)
-		row = append(row, a.cur.vals[g.cur], cl.cause.String(), itoa(cl.declines), a.amount(g.cur, cl.amount),
-			itoa(attempts), FormatRate(cl.declines, attempts))
-		if terms != nil {
-			row = append(row, itoa(terms[c]))
-		}
-		tb.Rows = append(tb.Rows, row)
+	ranks := make([][]int32, k)
+	for j, f := range t.dims {
+		ranks[j] = rk.field(f)
 	}
-	sortRows(&tb)
-	return tb
+	cur := rk.currency()
+	gs := make([]int32, len(t.groups))
+	for g := range gs {
+		gs[g] = int32(g)
+	}
+	slices.SortFunc(gs, func(x, y int32) int {
+		dx, dy := t.gdims[int(x)*k:int(x+1)*k], t.gdims[int(y)*k:int(y+1)*k]
+		for j := range k {
+			if c := cmp.Compare(ranks[j][dx[j]], ranks[j][dy[j]]); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(cur[t.groups[x].cur], cur[t.groups[y].cur])
+	})
+	order := make([]int32, len(gs)) // reuse nothing: gs is the inverse
+	for r, g := range gs {
+		order[g] = int32(r)
+	}
+	return order
+}
+
+// causeTable makes the lazy table with one row per (group, cause) cell
+// with declines: the dims' columns (dimVals), then causeCols, then the
+// distinct terminals when t counts them.
+func (a *Aggregator) causeTable(name string, t *groupTable, dimCols []string, rk *rankCache, dimVals func(dst []string, d []int32) []string) Table {
+	cols := slices.Concat(dimCols, causeCols)
+	kinds := slices.Concat(make([]ColKind, len(dimCols)), causeKind)
+	terms := t.termN
+	if t.hasTerms {
+		cols = append(cols, "terminals")
+		kinds = append(kinds, ColInt)
+	}
+	gorder := t.groupOrder(rk)
+	rows := make([]int32, 0, len(t.cells))
+	for c := range t.cells {
+		if t.cells[c].declines != 0 {
+			rows = append(rows, int32(c))
+		}
+	}
+	slices.SortFunc(rows, func(x, y int32) int {
+		cx, cy := &t.cells[x], &t.cells[y]
+		if c := cmp.Compare(gorder[cx.g], gorder[cy.g]); c != 0 {
+			return c
+		}
+		return cmp.Compare(causeRank[cx.cause], causeRank[cy.cause])
+	})
+	k := len(t.dims)
+	curs := a.cur.vals
+	groups, gdims, cells := t.groups, t.gdims, t.cells
+	hasTerms := t.hasTerms
+	return LazyTable(name, cols, kinds, len(rows), func(i int, dst []string) []string {
+		c := rows[i]
+		cl := &cells[c]
+		g := &groups[cl.g]
+		dst = dimVals(dst, gdims[int(cl.g)*k:int(cl.g+1)*k])
+		attempts := g.approved + g.pending + g.declines
+		dst = append(dst, curs[g.cur], cl.cause.String(), itoa(cl.declines), a.amount(g.cur, cl.amount),
+			itoa(attempts), FormatRate(cl.declines, attempts))
+		if hasTerms {
+			dst = append(dst, itoa(terms[c]))
+		}
+		return dst
+	})
 }
 
 // totals per dim value of a one-dim table, over currencies.
@@ -177,31 +255,53 @@ func dimRollUp(t *groupTable, n int) []dimTotals {
 		d.pending += gr.pending
 		d.declines += gr.declines
 	}
-	byCause := map[uint64]int64{} // pairKey(dim, cause): currencies summed
+	// The cells of each dim value, back to back (a counting sort by dim),
+	// so that its declines per cause, currencies summed, need no map: a
+	// million merchants have millions of cells.
+	start := make([]int32, n+1)
 	for c := range t.cells {
-		cl := &t.cells[c]
-		byCause[pairKey(t.gdims[cl.g], int32(cl.cause))] += cl.declines
+		start[t.gdims[t.cells[c].g]+1]++
 	}
-	for key, n := range byCause {
-		d, cause := splitPair(key)
-		o := record.Outcome(cause)
-		if n <= 0 {
+	for d := range n {
+		start[d+1] += start[d]
+	}
+	next := slices.Clone(start[:n])
+	byDim := make([]int32, len(t.cells))
+	for c := range t.cells {
+		d := t.gdims[t.cells[c].g]
+		byDim[next[d]] = int32(c)
+		next[d]++
+	}
+	next = nil
+	var sum [record.NumOutcomes]int64
+	for d := range n {
+		cs := byDim[start[d]:start[d+1]]
+		if len(cs) == 0 {
 			continue
 		}
-		if x := &tot[d]; n > x.topN || n == x.topN && o.String() < x.top.String() {
-			x.top, x.topN = o, n
+		for _, c := range cs {
+			sum[t.cells[c].cause] += t.cells[c].declines
+		}
+		x := &tot[d]
+		for o, n := range sum {
+			if n > 0 && (n > x.topN || n == x.topN && record.Outcome(o).String() < x.top.String()) {
+				x.top, x.topN = record.Outcome(o), n
+			}
+		}
+		for _, c := range cs {
+			sum[t.cells[c].cause] = 0
 		}
 	}
 	return tot
 }
 
-func (d *dimTotals) cols() []string {
+func (d *dimTotals) appendCols(dst []string) []string {
 	attempts := d.approved + d.pending + d.declines
 	top := ""
 	if d.topN > 0 {
 		top = d.top.String()
 	}
-	return []string{itoa(attempts), itoa(d.approved), itoa(d.pending), itoa(d.declines), FormatRate(d.declines, attempts), top}
+	return append(dst, itoa(attempts), itoa(d.approved), itoa(d.pending), itoa(d.declines), FormatRate(d.declines, attempts), top)
 }
 
 var (
@@ -209,31 +309,33 @@ var (
 	totalKind = []ColKind{ColInt, ColInt, ColInt, ColInt, ColRate, ColString}
 )
 
-func (a *Aggregator) merchantsTable(r *rollup) Table {
+// merchantsTable is lazy: a row per merchant seen, in merchant_id order
+// (an id has one name, so the other key columns never decide).
+func (a *Aggregator) merchantsTable(r *rollup, rk *rankCache) Table {
 	mids := a.fields[record.MerchantID].vals
-	tb := Table{Name: "merchants", Columns: slices.Concat([]string{"merchant_id", "merchant_name"}, totalCols),
-		Kinds: slices.Concat([]ColKind{ColString, ColString}, totalKind)}
-	for m, d := range dimRollUp(r.merch, len(mids)) {
-		if d.seen {
-			tb.Rows = append(tb.Rows, append([]string{mids[m], r.names[m]}, d.cols()...))
+	tot := dimRollUp(r.merch, len(mids))
+	var rows []int32
+	for m := range tot {
+		if tot[m].seen {
+			rows = append(rows, int32(m))
 		}
 	}
-	sortRows(&tb)
-	return tb
+	rank := rk.field(record.MerchantID)
+	slices.SortFunc(rows, func(x, y int32) int { return cmp.Compare(rank[x], rank[y]) })
+	return LazyTable("merchants", slices.Concat([]string{"merchant_id", "merchant_name"}, totalCols),
+		slices.Concat([]ColKind{ColString, ColString}, totalKind), len(rows), func(i int, dst []string) []string {
+			m := rows[i]
+			return tot[m].appendCols(append(dst, mids[m], r.names[m]))
+		})
 }
 
 func (a *Aggregator) modelsTable(r *rollup) Table {
 	models := a.fields[record.TerminalModel].vals
 	tb := Table{Name: "terminal_models", Columns: slices.Concat([]string{"terminal_model"}, totalCols, []string{"terminals"}),
 		Kinds: slices.Concat([]ColKind{ColString}, totalKind, []ColKind{ColInt})}
-	terms := make([]int64, len(models))
-	for key := range r.modelTerms {
-		md, _ := splitPair(key)
-		terms[md]++
-	}
 	for md, d := range dimRollUp(r.model, len(models)) {
 		if d.seen {
-			tb.Rows = append(tb.Rows, slices.Concat([]string{models[md]}, d.cols(), []string{itoa(terms[md])}))
+			tb.Rows = append(tb.Rows, append(d.appendCols([]string{models[md]}), itoa(r.modelTerms[md])))
 		}
 	}
 	sortRows(&tb)
@@ -246,29 +348,20 @@ func (a *Aggregator) causesTable(r *rollup) Table {
 	// currencies, so a run with several has a row per cause and currency).
 	tb := Table{Name: "by_cause", Columns: []string{"cause", "declines", "amount", "share", "merchants", "terminals", "currency"},
 		Kinds: []ColKind{ColString, ColInt, ColAmount, ColRate, ColInt, ColInt, ColString}}
-	merch := make([]int64, len(r.causeDecl))
-	for key := range r.causeMerch {
-		cc, _ := splitPair(key)
-		merch[cc]++
-	}
-	terms := make([]int64, len(r.causeDecl))
-	for key := range r.causeTerm {
-		cc, _ := splitPair(key)
-		terms[cc]++
-	}
 	for cc, n := range r.causeDecl {
 		if n == 0 {
 			continue
 		}
 		cur, cause := int32(cc)/numOutcomes, record.Outcome(int32(cc)%numOutcomes)
 		tb.Rows = append(tb.Rows, []string{cause.String(), itoa(n), a.amount(cur, r.causeAmt[cc]),
-			FormatRate(n, r.declines), itoa(merch[cc]), itoa(terms[cc]), a.cur.vals[cur]})
+			FormatRate(n, r.declines), itoa(r.causeMerch[cc]), itoa(r.causeTerm[cc]), a.cur.vals[cur]})
 	}
 	sortRows(&tb)
 	return tb
 }
 
-// sortRows sorts by the text columns in column order, bytewise.
+// sortRows sorts a stored table by the text columns in column order,
+// bytewise.
 func sortRows(t *Table) {
 	var keys []int
 	for i, k := range t.Kinds {

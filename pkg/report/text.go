@@ -145,15 +145,25 @@ func section(w io.Writer, opts *TextOptions, title string, t *Table, cols []stri
 		n, _ := strconv.ParseInt(r[dc], 10, 64)
 		return n
 	}
-	var rows [][]string
-	for _, r := range t.Rows {
-		if dc < 0 || declines(r) > 0 {
-			rows = append(rows, r)
+	// rank row numbers, not rows: the merchants table can have millions
+	// of rows, made when read
+	type ranked struct {
+		declines int64
+		i        int
+	}
+	var rank []ranked
+	for i, r := range t.All() {
+		if d := declines(r); dc < 0 || d > 0 {
+			rank = append(rank, ranked{d, i})
 		}
 	}
-	slices.SortStableFunc(rows, func(x, y []string) int { return cmp.Compare(declines(y), declines(x)) })
-	if top > 0 && len(rows) > top {
-		rows = rows[:top]
+	slices.SortStableFunc(rank, func(x, y ranked) int { return cmp.Compare(y.declines, x.declines) })
+	if top > 0 && len(rank) > top {
+		rank = rank[:top]
+	}
+	rows := make([][]string, len(rank))
+	for j, r := range rank {
+		rows[j] = t.Row(r.i, nil)
 	}
 	fmt.Fprintf(w, "\n%s\n", title)
 	if len(rows) == 0 {

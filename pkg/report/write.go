@@ -30,9 +30,12 @@ func WriteCSV(w io.Writer, t *Table, bom bool) error {
 	if err := cw.Write(t.Columns); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(t.Rows); err != nil { // WriteAll flushes
-		return err
+	for _, row := range t.All() {
+		if err := cw.Write(row); err != nil {
+			return err
+		}
 	}
+	cw.Flush()
 	return cw.Error()
 }
 
@@ -46,12 +49,13 @@ func WriteJSON(w io.Writer, t *Table) error {
 		keys[i] = appendJSONString(nil, c)
 	}
 	var buf []byte
-	if len(t.Rows) == 0 {
+	n := t.Len()
+	if n == 0 {
 		bw.WriteString("[]\n")
 		return bw.Flush()
 	}
 	bw.WriteString("[\n")
-	for r, row := range t.Rows {
+	for r, row := range t.All() {
 		if len(row) != len(t.Columns) {
 			return fmt.Errorf("table %s: row %d has %d cells for %d columns", t.Name, r+1, len(row), len(t.Columns))
 		}
@@ -74,7 +78,7 @@ func WriteJSON(w io.Writer, t *Table) error {
 			}
 		}
 		buf = append(buf, '}')
-		if r < len(t.Rows)-1 {
+		if r < n-1 {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, '\n')
@@ -178,7 +182,7 @@ func WriteParquet(w io.Writer, t *Table) error {
 	schema := arrow.NewSchema(fields, nil)
 	rb := array.NewRecordBuilder(mem, schema)
 	defer rb.Release()
-	for r, row := range t.Rows {
+	for r, row := range t.All() {
 		if len(row) != len(t.Columns) {
 			return fmt.Errorf("table %s: row %d has %d cells for %d columns", t.Name, r+1, len(row), len(t.Columns))
 		}

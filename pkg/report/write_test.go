@@ -140,6 +140,9 @@ func TestParquetRoundTrip(t *testing.T) {
 	a := NewAggregator(Options{By: smallBy})
 	addAll(a, smallRows(), 5)
 	tables := append(a.Tables(), awkward())
+	for i := range tables {
+		tables[i] = tables[i].Materialized()
+	}
 	tables[len(tables)-1].Rows = tables[len(tables)-1].Rows[:3] // parquet strings must be UTF-8
 	tables = append(tables, Table{Name: "empty", Columns: []string{"a", "n"}, Kinds: []ColKind{ColString, ColInt}})
 	for _, tb := range tables {

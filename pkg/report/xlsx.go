@@ -249,7 +249,7 @@ func (x *xlsxWriter) tableSheets(t *Table) error {
 	for j, c := range cols {
 		widths[j] = DisplayWidth(c.header) + 2 // the autofilter button
 	}
-	for _, r := range t.Rows {
+	for _, r := range t.All() {
 		if len(r) != len(t.Columns) {
 			return fmt.Errorf("a row has %d cells for %d columns", len(r), len(t.Columns))
 		}
@@ -258,25 +258,27 @@ func (x *xlsxWriter) tableSheets(t *Table) error {
 		}
 	}
 	title := TableTitle(x.lang, t.Name)
-	for start := 0; start == 0 || start < len(t.Rows); start += maxSheetRows {
+	n := t.Len()
+	for start := 0; start == 0 || start < n; start += maxSheetRows {
 		name := title
 		if start > 0 {
 			name = fmt.Sprintf("%s (%d)", title, start/maxSheetRows+1)
 		}
-		if err := x.sheet(x.sheetName(name), cols, widths, t.Rows[start:min(start+maxSheetRows, len(t.Rows))]); err != nil {
+		if err := x.sheet(x.sheetName(name), cols, widths, t, start, min(start+maxSheetRows, n)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// sheet streams one worksheet: header, rows, frozen header, autofilter.
-func (x *xlsxWriter) sheet(name string, cols []xlsxCol, widths []int, rows [][]string) error {
+// sheet streams one worksheet: header, rows [from, to) of t, frozen
+// header, autofilter.
+func (x *xlsxWriter) sheet(name string, cols []xlsxCol, widths []int, t *Table, from, to int) error {
 	f := x.f
 	if _, err := f.NewSheet(name); err != nil {
 		return err
 	}
-	last, err := excelize.CoordinatesToCellName(len(cols), len(rows)+1)
+	last, err := excelize.CoordinatesToCellName(len(cols), to-from+1)
 	if err != nil {
 		return err
 	}
@@ -322,7 +324,9 @@ func (x *xlsxWriter) sheet(name string, cols []xlsxCol, widths []int, rows [][]s
 	if err := sw.SetRow("A1", vals, excelize.RowOpts{StyleID: x.st.header}); err != nil {
 		return err
 	}
-	for i, r := range rows {
+	var r []string
+	for i := range to - from {
+		r = t.Row(from+i, r)
 		for j, c := range cols {
 			v, err := x.value(c, r[c.src])
 			if err != nil {
