@@ -168,7 +168,9 @@ func FuzzScanner(f *testing.F) {
 // files (small, so that the fuzzer spends its time mutating rather than
 // minimizing).
 func addScannerSeeds(f *testing.F) {
-	for _, s := range []string{"a,b\n1,2\n", "\"a\"\"b\",c\r\n", "\"x\ny\",z\n", "a,\"b", "\"\"\"\n", "a\"b,c\n", "\n\n,\n"} {
+	for _, s := range []string{"a,b\n1,2\n", "\"a\"\"b\",c\r\n", "\"x\ny\",z\n", "a,\"b", "\"\"\"\n", "a\"b,c\n", "\n\n,\n",
+		// quoted fields the masks parse: names with commas, at either end, with CR LF
+		"x,\"a,b\",y\r\n", "\"a,b\"\r\n\"c\"", "\"a\"b,c\n", "\"\",\"\"\n", "a,\"b\"", "a,\"b\"\r", "a,\"b\"\r\n,\n", "\"a\",\r\n"} {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
