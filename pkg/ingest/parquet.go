@@ -691,6 +691,7 @@ func (p *parquetPart) Decode() (bs []*record.Batch, err error) {
 
 	rb := newRowBuilder(fc)
 	cv := newPQConverter(fc, p.src.fields, size)
+	defer cv.release()
 	fill := cv.fillText
 	seq := p.seq
 	var row rawRow
@@ -758,9 +759,9 @@ type pqReader struct {
 }
 
 func newPQReader(col *pqCol, cr file.ColumnChunkReader, size int) *pqReader {
-	r := &pqReader{col: col, cr: cr, idx: make([]int32, size)}
+	r := &pqReader{col: col, cr: cr, idx: pqInt32s.get(size)}
 	if col.maxDef > 0 {
-		r.defs = make([]int16, size)
+		r.defs = pqInt16s.get(size)
 	}
 	switch cr.(type) {
 	case *file.BooleanColumnChunkReader:
@@ -768,7 +769,7 @@ func newPQReader(col *pqCol, cr file.ColumnChunkReader, size int) *pqReader {
 	case *file.Int32ColumnChunkReader:
 		r.i32 = make([]int32, size)
 	case *file.Int64ColumnChunkReader:
-		r.i64 = make([]int64, size)
+		r.i64 = pqInt64s.get(size)
 	case *file.Int96ColumnChunkReader:
 		r.i96 = make([]parquet.Int96, size)
 	case *file.Float32ColumnChunkReader:
@@ -776,7 +777,7 @@ func newPQReader(col *pqCol, cr file.ColumnChunkReader, size int) *pqReader {
 	case *file.Float64ColumnChunkReader:
 		r.f64 = make([]float64, size)
 	case *file.ByteArrayColumnChunkReader:
-		r.ba = make([]parquet.ByteArray, size)
+		r.ba = pqByteArrs.get(size)
 	case *file.FixedLenByteArrayColumnChunkReader:
 		r.fl = make([]parquet.FixedLenByteArray, size)
 	}
@@ -1151,17 +1152,17 @@ type pqConvCol struct {
 }
 
 func newPQConverter(fc *fileCtx, fields []pqField, size int) *pqConverter {
-	cv := &pqConverter{fc: fc, loc: fc.opts.location(), fen: fc.opts.AmountUnit == "fen", bad: make([]int, size)}
+	cv := &pqConverter{fc: fc, loc: fc.opts.location(), fen: fc.opts.AmountUnit == "fen", bad: pqInts.get(size)}
 	cv.cols = make([]pqConvCol, len(fields))
 	for k, f := range fields {
 		c := &cv.cols[k]
-		c.field, c.col, c.conv, c.text = f.field, f.col, f.conv, make([]string, size)
+		c.field, c.col, c.conv, c.text = f.field, f.col, f.conv, pqStrings.get(size)
 		switch f.conv {
 		case pcTime:
-			c.ok, c.num = make([]bool, size), make([]int64, size)
+			c.ok, c.num = pqBools.get(size), pqInt64s.get(size)
 			cv.timeCol = c
 		case pcAmount:
-			c.ok, c.dec = make([]bool, size), make([]pqDec, size)
+			c.ok, c.dec = pqBools.get(size), pqDecs.get(size)
 			if f.col.kind == pqDecimal {
 				c.scale = f.col.scale
 			}
@@ -1169,6 +1170,20 @@ func newPQConverter(fc *fileCtx, fields []pqField, size int) *pqConverter {
 		}
 	}
 	return cv
+}
+
+// release recycles the converter's per-row arrays: the batches keep none
+// of them.
+func (cv *pqConverter) release() {
+	pqInts.put(cv.bad)
+	for k := range cv.cols {
+		c := &cv.cols[k]
+		pqStrings.put(c.text)
+		pqBools.put(c.ok)
+		pqInt64s.put(c.num)
+		pqDecs.put(c.dec)
+	}
+	cv.bad, cv.cols = nil, nil
 }
 
 // local turns seconds of a wall clock (as if UTC) into a Unix time in loc.

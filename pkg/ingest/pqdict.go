@@ -106,12 +106,19 @@ func newPQPageReader(rg *file.RowGroupReader, col *pqCol, size int) (*pqReader, 
 		}
 		return nil, fmt.Errorf("unsupported physical type %s", col.phys)
 	}
-	return &pqReader{col: col, idx: make([]int32, size), pages: c,
-		str: make([]string, size), strBad: make([]bool, size)}, nil
+	return &pqReader{col: col, idx: pqInt32s.get(size), pages: c,
+		str: pqStrings.get(size), strBad: pqBools.get(size)}, nil
 }
 
-// close closes the column chunk's reader.
+// close closes the column chunk's reader and recycles its arrays.
 func (r *pqReader) close() {
+	pqInt32s.put(r.idx)
+	pqInt16s.put(r.defs)
+	pqStrings.put(r.str)
+	pqBools.put(r.strBad)
+	pqInt64s.put(r.i64)
+	pqByteArrs.put(r.ba)
+	r.idx, r.defs, r.str, r.strBad, r.i64, r.ba = nil, nil, nil, nil, nil, nil
 	if r.pages != nil {
 		r.pages.close()
 		return
