@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pelletier/go-toml/v2/unstable"
+
 	"github.com/payops/analyze/pkg/record"
 )
 
@@ -170,4 +172,46 @@ func FuzzParseRulesTOML(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPosMatchesShape: treeBuilder.pos, which finds line starts once, puts
+// every node where the parser's Shape does, for the embedded rules and
+// for text with CR LF, multi-line strings and Chinese.
+func TestPosMatchesShape(t *testing.T) {
+	for _, data := range [][]byte{
+		defaultRulesTOML,
+		[]byte("a = 1\r\n[t]\r\nb = \"\"\"x\ny\"\"\"\nc = [\n 1,\n 2]\n# 注释\n\"名\" = '值'\n[[r]]\nid = \"x\"\n"),
+	} {
+		var p unstable.Parser
+		p.Reset(data)
+		b := &treeBuilder{p: &p, data: data}
+		var walk func(n *unstable.Node)
+		n := 0
+		walk = func(node *unstable.Node) {
+			if node == nil {
+				return
+			}
+			if node.Raw.Length > 0 || node.Raw.Offset > 0 {
+				sh := p.Shape(node.Raw)
+				if got, want := b.pos(node), (pos{sh.Start.Line, sh.Start.Column}); got != want {
+					t.Fatalf("node %q at offset %d: pos %v, Shape says %v", node.Data, node.Raw.Offset, got, want)
+				}
+				n++
+			}
+			for it := node.Children(); it.Next(); {
+				walk(it.Node())
+			}
+			walk(node.Value())
+		}
+		for p.NextExpression() {
+			e := p.Expression()
+			walk(e)
+			for it := e.Key(); it.Next(); {
+				walk(it.Node())
+			}
+		}
+		if p.Error() != nil || n < 5 {
+			t.Fatalf("parse: %v, %d nodes compared", p.Error(), n)
+		}
+	}
 }
