@@ -20,8 +20,8 @@ const heapHeadroom = 0.2
 // keep GOGC's cheap, infrequent collections. 512 MiB, not 768: a Parquet
 // run holds a few row groups' batches (200-250 MB live), and GOGC=200
 // took its heap to 600 MB; at 512 MiB the 5M-row Parquet run peaks at
-// 464-471 MB instead of 581-623 MB, and the 2M-row / 1M-merchant run at
-// 0.54 GB instead of 0.66, in the same time (2026-12-07, 4 and 2
+// 453-460 MiB instead of 568-608, and the 2M-row / 1M-merchant run at
+// 529 MiB instead of 639-649, in the same time (2026-12-07, 4 and 2
 // alternating runs).
 const heapFloor = 512 << 20
 
