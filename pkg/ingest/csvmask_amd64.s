@@ -1,5 +1,36 @@
 #include "textflag.h"
 
+// UTF8_CHECK checks the 32 bytes in Y0, which hold a byte of 0x80 or more,
+// against the 32 before them in Y10: the errors go into Y11, and Y9 marks
+// the last bytes that start a character still unfinished. prev1, prev2
+// and prev3 are the input shifted by one to three bytes, carrying in the
+// previous block's last bytes; a byte's error classes are those its
+// nibbles and the previous byte's allow (three table lookups), and a
+// continuation must follow a lead two or three back exactly where one
+// (E0..FF, F0..FF) is.
+#define UTF8_CHECK \
+	VPERM2I128 $0x21, Y0, Y10, Y1; \
+	VPALIGNR $15, Y1, Y0, Y2; \
+	VPSRLW $4, Y2, Y3; \
+	VPAND Y12, Y3, Y3; \
+	VPSHUFB Y3, Y15, Y3; \
+	VPAND Y12, Y2, Y4; \
+	VPSHUFB Y4, Y14, Y4; \
+	VPAND Y4, Y3, Y3; \
+	VPSRLW $4, Y0, Y4; \
+	VPAND Y12, Y4, Y4; \
+	VPSHUFB Y4, Y13, Y4; \
+	VPAND Y4, Y3, Y3; \
+	VPALIGNR $14, Y1, Y0, Y4; \
+	VPALIGNR $13, Y1, Y0, Y5; \
+	VPSUBUSB 128(R13), Y4, Y4; \
+	VPSUBUSB 160(R13), Y5, Y5; \
+	VPOR Y5, Y4, Y4; \
+	VPAND 192(R13), Y4, Y4; \
+	VPXOR Y4, Y3, Y3; \
+	VPOR Y3, Y11, Y11; \
+	VPSUBUSB 224(R13), Y0, Y9
+
 // func csvMasksAVX2(p *byte, blocks int, delim byte, masks *uint64, st *utf8State, k *maskConsts)
 //
 // For each 64-byte block of p: three words at masks (bit i set where byte
@@ -55,27 +86,7 @@ loop:
 	JMP  next1
 
 utf1:
-	VPERM2I128 $0x21, Y0, Y10, Y1
-	VPALIGNR $15, Y1, Y0, Y2
-	VPSRLW $4, Y2, Y3
-	VPAND Y12, Y3, Y3
-	VPSHUFB Y3, Y15, Y3
-	VPAND Y12, Y2, Y4
-	VPSHUFB Y4, Y14, Y4
-	VPAND Y4, Y3, Y3
-	VPSRLW $4, Y0, Y4
-	VPAND Y12, Y4, Y4
-	VPSHUFB Y4, Y13, Y4
-	VPAND Y4, Y3, Y3
-	VPALIGNR $14, Y1, Y0, Y4
-	VPALIGNR $13, Y1, Y0, Y5
-	VPSUBUSB 128(R13), Y4, Y4
-	VPSUBUSB 160(R13), Y5, Y5
-	VPOR Y5, Y4, Y4
-	VPAND 192(R13), Y4, Y4
-	VPXOR Y4, Y3, Y3
-	VPOR Y3, Y11, Y11
-	VPSUBUSB 224(R13), Y0, Y9
+	UTF8_CHECK
 
 next1:
 	VMOVDQA Y0, Y10
@@ -105,27 +116,7 @@ next1:
 	JMP  next2
 
 utf2:
-	VPERM2I128 $0x21, Y0, Y10, Y1
-	VPALIGNR $15, Y1, Y0, Y2
-	VPSRLW $4, Y2, Y3
-	VPAND Y12, Y3, Y3
-	VPSHUFB Y3, Y15, Y3
-	VPAND Y12, Y2, Y4
-	VPSHUFB Y4, Y14, Y4
-	VPAND Y4, Y3, Y3
-	VPSRLW $4, Y0, Y4
-	VPAND Y12, Y4, Y4
-	VPSHUFB Y4, Y13, Y4
-	VPAND Y4, Y3, Y3
-	VPALIGNR $14, Y1, Y0, Y4
-	VPALIGNR $13, Y1, Y0, Y5
-	VPSUBUSB 128(R13), Y4, Y4
-	VPSUBUSB 160(R13), Y5, Y5
-	VPOR Y5, Y4, Y4
-	VPAND 192(R13), Y4, Y4
-	VPXOR Y4, Y3, Y3
-	VPOR Y3, Y11, Y11
-	VPSUBUSB 224(R13), Y0, Y9
+	UTF8_CHECK
 
 next2:
 	VMOVDQA Y0, Y10
