@@ -333,10 +333,11 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 	}
 	masks := maskPool.Get().(*[]uint64)
 	defer maskPool.Put(masks)
-	if n := maskWordsFor(len(p.data)); cap(*masks) < n {
+	n := maskWordsFor(len(p.data))
+	if cap(*masks) < n {
 		*masks = make([]uint64, n)
 	}
-	m := (*masks)[:maskWordsFor(len(p.data))]
+	m := (*masks)[:n]
 	// One check of the whole chunk, in the pass that makes the masks,
 	// spares the per-field checks in the common case of clean UTF-8.
 	valid := csvMasks(p.data, sc.delim, m)
@@ -377,7 +378,7 @@ func (p *csvPart) Decode() ([]*record.Batch, error) {
 				if dec != nil {
 					// Decoding is the slow part of a GBK file, and the same
 					// few texts (channels, methods, names) repeat: decode
-					// each distinct one once per part.
+					// each distinct one once (textmemo.go).
 					if d, hit := decoded.get(int(f), v); hit {
 						row.val[f] = d
 						continue

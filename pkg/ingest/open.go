@@ -273,14 +273,16 @@ func Open(in Input, index int, opts *Options) (*File, error) {
 		if err != nil {
 			return nil, &record.Error{Kind: record.KindIO, File: in.Path, Err: unwrapPath(err)}
 		}
-		if st, err := osf.Stat(); err == nil && st.IsDir() {
-			osf.Close()
-			return nil, &record.Error{Kind: record.KindIO, File: in.Path, Err: errors.New("is a directory")}
+		if st, err := osf.Stat(); err == nil {
+			if st.IsDir() {
+				osf.Close()
+				return nil, &record.Error{Kind: record.KindIO, File: in.Path, Err: errors.New("is a directory")}
+			}
+			if st.Mode().IsRegular() {
+				size = st.Size()
+			}
 		}
 		rc = osf
-		if st, err := osf.Stat(); err == nil && st.Mode().IsRegular() {
-			size = st.Size()
-		}
 	}
 	f.closer = rc
 	f.hr = &hashingReader{r: rc, h: sha256.New(), total: opts.ReadBytes}

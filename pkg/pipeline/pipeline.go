@@ -325,8 +325,8 @@ func readFile(ctx context.Context, i int, in ingest.Input, iopts *ingest.Options
 		// A part is a row group, a hundred times a CSV part: hold the
 		// permits beyond bigParts for good, so that fewer are in flight
 		// and the heap (and the collector's goal, three times what is
-		// live) stays smaller. Two workers still have a part each and one
-		// waiting.
+		// live) stays smaller. Each worker still has a part, and one
+		// more waits.
 		for range cap(permits) - bigParts {
 			permits <- struct{}{}
 		}
