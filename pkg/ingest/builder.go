@@ -48,30 +48,42 @@ type rowBuilder struct {
 	methods, channels vocabMemo
 }
 
-// vocabMemo remembers the ids of raw vocabulary texts, direct-mapped by
-// length and end bytes. A channel or payment method column holds a
-// handful of values in any order: the last value alone hit a third of the
-// time, and a map lookup cost 20 ns. Its strings may point into the part
-// being decoded, so it lives as long as the rowBuilder, one part.
-type vocabMemo [16]struct {
-	raw, id string
-	ok      bool
+// vocabMemo remembers the ids of raw vocabulary texts: a channel or
+// payment method column holds a handful of values in any order, so the
+// last value alone hit a third of the time, and a map lookup cost 20 ns.
+// It is open addressing over a few slots; past them a value goes to the
+// map each time. Its strings may point into the part being decoded, so
+// it lives as long as the rowBuilder, one part.
+type vocabMemo [32]struct {
+	raw, id  string
+	ok, used bool
 }
 
 // lookup returns s's id in voc, or s trimmed and false when voc lacks it.
 func (m *vocabMemo) lookup(voc map[string]string, s string) (string, bool) {
-	var k int
-	if n := len(s); n > 0 {
-		k = (n + int(s[0]) + 3*int(s[n-1])) & (len(m) - 1)
+	var w uint64
+	for i := 0; i < len(s) && i < 8; i++ { // the first bytes and the length
+		w = w<<8 | uint64(s[i])
 	}
-	e := &m[k]
-	if e.raw != s || s == "" {
-		e.raw = s
-		if e.id, e.ok = lookupVocab(voc, s); !e.ok {
-			e.id = strings.TrimSpace(s)
+	h := int((w^uint64(len(s))<<56)*0x9E3779B97F4A7C15>>59) // 5 bits
+	for j := range 4 {
+		e := &m[(h+j)&(len(m)-1)]
+		if !e.used {
+			e.raw, e.used = s, true
+			if e.id, e.ok = lookupVocab(voc, s); !e.ok {
+				e.id = strings.TrimSpace(s)
+			}
+			return e.id, e.ok
+		}
+		if e.raw == s {
+			return e.id, e.ok
 		}
 	}
-	return e.id, e.ok
+	id, ok := lookupVocab(voc, s)
+	if !ok {
+		id = strings.TrimSpace(s)
+	}
+	return id, ok
 }
 
 func newRowBuilder(fc *fileCtx) *rowBuilder {
