@@ -65,7 +65,7 @@ func (m *vocabMemo) lookup(voc map[string]string, s string) (string, bool) {
 	for i := 0; i < len(s) && i < 8; i++ { // the first bytes and the length
 		w = w<<8 | uint64(s[i])
 	}
-	h := int((w^uint64(len(s))<<56)*0x9E3779B97F4A7C15>>59) // 5 bits
+	h := int((w ^ uint64(len(s))<<56) * 0x9E3779B97F4A7C15 >> 59) // 5 bits
 	for j := range 4 {
 		e := &m[(h+j)&(len(m)-1)]
 		if !e.used {
