@@ -658,6 +658,35 @@ func TestParquetSpooled(t *testing.T) {
 }
 
 // TestParquetForeignWriter reads files written by xitongsys/parquet-go.
+// writeForeign writes rows to path with github.com/xitongsys/parquet-go,
+// Snappy-compressed, as another Go exporter would: row groups of
+// rowGroup bytes and, unless 0, pages of pageSize bytes.
+func writeForeign[T any](t *testing.T, path string, rowGroup, pageSize int64, rows []T) {
+	t.Helper()
+	fw, err := xlocal.NewLocalFileWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fw.Close()
+	pw, err := xwriter.NewParquetWriter(fw, new(T), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.RowGroupSize = rowGroup
+	if pageSize > 0 {
+		pw.PageSize = pageSize
+	}
+	pw.CompressionType = xparquet.CompressionCodec_SNAPPY
+	for _, r := range rows {
+		if err := pw.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pw.WriteStop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestParquetForeignWriter(t *testing.T) {
 	type row struct {
 		TxnTime  string  `parquet:"name=txn_time, type=BYTE_ARRAY, convertedtype=UTF8"`
@@ -672,30 +701,12 @@ func TestParquetForeignWriter(t *testing.T) {
 		Wall     int64   `parquet:"name=wall, type=INT64, convertedtype=TIMESTAMP_MILLIS"` // isAdjustedToUTC=false: a wall time
 	}
 	p := filepath.Join(t.TempDir(), "foreign.parquet")
-	fw, err := xlocal.NewLocalFileWriter(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw, err := xwriter.NewParquetWriter(fw, new(row), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw.RowGroupSize = 1 << 20
-	pw.CompressionType = xparquet.CompressionCodec_SNAPPY
 	hkd := "HKD"
 	stamp, wall := utc(6, 30, 5).UnixMilli(), utc(14, 30, 5).UnixMilli()
-	for _, r := range []row{
+	writeForeign(t, p, 1<<20, 0, []row{
 		{TxnTime: "2026-11-21 14:30:05", Merchant: "M1", Model: "A920", Amount: 1250, Fixed: xtypes.StrIntToBinary("150", "BigEndian", 9, true), Fen: 1250, Code: "00", Stamp: stamp, Wall: wall},
 		{TxnTime: "2026/11/21 14:30:06", Merchant: "M2", Model: "A920", Amount: 99, Fixed: xtypes.StrIntToBinary("12345", "BigEndian", 9, true), Fen: 99, Cur: &hkd, Code: "5", Stamp: stamp + 1000, Wall: wall + 1000},
-	} {
-		if err := pw.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := pw.WriteStop(); err != nil {
-		t.Fatal(err)
-	}
-	fw.Close()
+	})
 
 	_, bs, err := readAll(t, p, &Options{})
 	if err != nil {

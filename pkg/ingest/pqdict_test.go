@@ -22,9 +22,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-	xlocal "github.com/xitongsys/parquet-go-source/local"
-	xparquet "github.com/xitongsys/parquet-go/parquet"
-	xwriter "github.com/xitongsys/parquet-go/writer"
 
 	"github.com/payops/analyze/pkg/record"
 	"github.com/payops/analyze/pkg/samplegen"
@@ -430,17 +427,7 @@ func TestPQPagesGenerated(t *testing.T) {
 		}
 		for _, pageSize := range []int64{8 << 10, 100} {
 			path := filepath.Join(t.TempDir(), "foreign.parquet")
-			fw, err := xlocal.NewLocalFileWriter(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pw, err := xwriter.NewParquetWriter(fw, new(row), 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pw.RowGroupSize = 64 << 10
-			pw.PageSize = pageSize
-			pw.CompressionType = xparquet.CompressionCodec_SNAPPY
+			var rows []row
 			for i := range 3000 {
 				r := row{Merchant: fmt.Sprintf("M%02d", i%40), Code: []string{"00", "51", "05"}[i%3]}
 				if i%7 != 0 {
@@ -455,14 +442,9 @@ func TestPQPagesGenerated(t *testing.T) {
 					s := fmt.Sprint(i)
 					r.Delta = &s
 				}
-				if err := pw.Write(r); err != nil {
-					t.Fatal(err)
-				}
+				rows = append(rows, r)
 			}
-			if err := pw.WriteStop(); err != nil {
-				t.Fatal(err)
-			}
-			fw.Close()
+			writeForeign(t, path, 64<<10, pageSize, rows)
 			// The metadata leaves DELTA_LENGTH_BYTE_ARRAY out: the delta
 			// column's chunks are handed to arrow-go's reader.
 			st := pqDiffColumns(t, path)
